@@ -1,0 +1,31 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11, pip, make):
+#   make demo   every playbook rendered for the sample dealership into reports/demo/
+#   make test   the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed
+
+.PHONY: demo test sample benchmark clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/playbook demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Regenerate the committed sample dealership (data/sample) from its seed.
+sample: $(STAMP)
+	$(BIN)/playbook sample --out data/sample --persona mixed --seed 7
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf reports .pytest_cache

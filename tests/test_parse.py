@@ -1,0 +1,36 @@
+import pandas as pd
+
+from toolkit.parse import parse_bool, parse_datetime, parse_number, parse_tags
+
+
+def test_dates_in_iso_and_common_export_forms():
+    raw = pd.Series(["2024-03-01", "2024-03-01T14:05:00", "2024-03-01 14:05", "03/01/2024",
+                     "03/01/2024 14:05", "03/01/2024 2:05 PM", "2024-03-01T14:05:00Z", None, "soon"])
+    parsed, bad = parse_datetime(raw)
+    assert list(parsed[:7].dt.date.astype(str)) == ["2024-03-01"] * 7
+    assert parsed[2] == pd.Timestamp("2024-03-01 14:05") == parsed[5]
+    assert parsed[7] is pd.NaT and not bad[7]  # blank is unknown, not an error
+    assert bad.tolist() == [False] * 8 + [True]
+
+
+def test_booleans_accept_the_usual_words_in_any_case():
+    parsed, bad = parse_bool(pd.Series(["Yes", "n", "1", "FALSE", "Y", "0", None, "maybe"]))
+    assert parsed.tolist()[:6] == [True, False, True, False, True, False]
+    assert parsed.isna().tolist()[6:] == [True, True]
+    assert bad.tolist() == [False] * 7 + [True]
+
+
+def test_numbers_accept_currency_and_thousands():
+    parsed, bad = parse_number(pd.Series(["$1,234.50", " 7 ", "-15", "n/a", None]))
+    assert parsed.tolist()[:3] == [1234.5, 7.0, -15.0]
+    assert bad.tolist() == [False, False, False, True, False]
+
+
+def test_integers_refuse_fractions():
+    parsed, bad = parse_number(pd.Series(["4", "4.5"]), integer=True)
+    assert parsed[0] == 4 and bad.tolist() == [False, True]
+
+
+def test_tags_are_normalised():
+    parsed, _ = parse_tags(pd.Series([" Price ; INFO ", ";", None]))
+    assert parsed[0] == "price;info" and pd.isna(parsed[1]) and pd.isna(parsed[2])

@@ -1,0 +1,76 @@
+"""The synthetic dealership: deterministic, valid, and with personas that differ."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from toolkit.data import load_dealer
+from toolkit.resources import sample_dir
+from toolkit.sample import generate_sample, write_sample
+
+
+def test_same_seed_same_data_and_another_seed_differs():
+    _, a = generate_sample(300, "mixed", seed=3)
+    _, b = generate_sample(300, "mixed", seed=3)
+    _, c = generate_sample(300, "mixed", seed=4)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    assert not a["customers"].equals(c["customers"])
+
+
+@pytest.mark.parametrize("persona", ["relationship", "transactional", "mixed"])
+def test_every_persona_follows_the_contract(tmp_path, persona):
+    folder = write_sample(tmp_path / persona, customers=300, persona=persona, seed=1)
+    dealer = load_dealer(folder, cache=False)
+    assert set(dealer.tables) == {"customers", "vehicles", "sales", "touches", "events", "appointments",
+                                  "repair_orders", "staff", "campaigns", "survey"}
+    assert dealer.warnings == []
+    assert str(dealer.as_of.date()) == "2025-06-30"
+
+
+def test_the_committed_sample_is_what_the_generator_writes(tmp_path):
+    fresh = write_sample(tmp_path / "s")
+    for path in sample_dir().glob("*.csv"):
+        assert (fresh / path.name).read_text() == path.read_text(), f"{path.name} differs: run `make sample`"
+
+
+def test_quirks_of_real_crm_exports_are_present():
+    _, t = generate_sample(2000, "mixed", seed=7)
+    emails = t["customers"]["email"]
+    assert emails.str.lower().str.strip().isin(["noemail@noemail.com", "none@none.com"]).any()
+    assert emails.str.contains("@gmail$", regex=True).any()  # malformed
+    phones = t["customers"]["phone"]
+    assert phones.str.startswith("(").any() and phones.str.startswith("+1").any() and phones.eq("555-1234").any()
+    assert t["customers"]["email_opt_in"].isin(["Y", "yes", "1", "TRUE"]).any()
+    assert (t["touches"]["gives"].eq("") & t["touches"]["asks"].eq("") & t["touches"]["campaign_id"].ne("")).any()
+    assert t["repair_orders"]["pay_type"].eq("internal").any()
+    normal = emails.str.lower().str.strip()
+    assert normal[normal.str.contains("@.*\\.", regex=True)].duplicated().any()  # duplicate records
+
+
+def _per_sale_follow_ups(tables) -> float:
+    touches = tables["touches"]
+    follow = touches[touches["campaign_id"].eq("") & touches["direction"].eq("outbound")]
+    return len(follow) / len(tables["sales"])
+
+
+def test_personas_differ_in_follow_up_records_and_giving():
+    _, rel = generate_sample(800, "relationship", seed=2)
+    _, tra = generate_sample(800, "transactional", seed=2)
+    assert _per_sale_follow_ups(rel) > 1.8 * _per_sale_follow_ups(tra)
+    valid = lambda t: t["customers"]["email"].str.contains(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", regex=True).mean()
+    assert valid(rel) > valid(tra) + 0.1
+    gives = lambda t: t["touches"].query("campaign_id != ''")["gives"].ne("").mean()
+    assert gives(rel) > gives(tra)
+    mean = lambda t: t["survey"]["score"].mean()
+    assert mean(rel) > mean(tra) + 0.5
+
+
+def test_mixed_store_has_one_transactional_salesperson():
+    _, t = generate_sample(1500, "mixed", seed=7)
+    touches, sales = t["touches"], t["sales"]
+    follow = touches[touches["campaign_id"].eq("") & touches["direction"].eq("outbound")]
+    per_sale = follow.groupby("staff_id").size() / sales.groupby("salesperson_id").size()
+    assert per_sale.idxmin() == "S04"
+    assert per_sale.drop("S04").min() > 2 * per_sale["S04"]

@@ -1,0 +1,80 @@
+"""Altair charts for the playbooks, and how they are shown.
+
+Charts always receive aggregated data (a few hundred rows at most). In a live
+front end :func:`show` uses Altair's offline ``jupyter`` renderer; in a static
+render it emits the Vega-Lite spec under a private MIME type, which
+:mod:`toolkit.report` embeds with one shared, inline copy of Vega per page, so
+reports open offline and keep their tooltips.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from toolkit.frontend import is_interactive
+
+CHART_MIME = "application/vnd.dealer-playbook.vegalite+json"
+WIDTH = 560
+PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#f2cc8f", "#3d405b", "#9a8c98"]
+_live_renderer_ready = False
+
+
+def show(chart: alt.TopLevelMixin) -> None:
+    """Display a chart: live in JupyterLab/Voila, as an embeddable spec in a static render."""
+    from IPython.display import display
+
+    global _live_renderer_ready
+    if is_interactive():
+        if not _live_renderer_ready:
+            alt.renderers.enable("jupyter", offline=True)
+            _live_renderer_ready = True
+        display(chart)
+        return
+    spec = chart.to_dict()
+    title = spec.get("title", "chart")
+    display({CHART_MIME: spec, "text/plain": f"[chart: {title}]"}, raw=True)
+
+
+def _base(df: pd.DataFrame, title: str) -> alt.Chart:
+    return alt.Chart(df, title=title).properties(width=WIDTH)
+
+
+def chart_bars(df: pd.DataFrame, x: str, y: str, title: str, color: str | None = None,
+               x_format: str = "", benchmark: float | None = None, benchmark_label: str = "",
+               sort: str | list = "-x") -> alt.Chart:
+    """Horizontal bars of ``x`` (a number) per ``y`` (a label), optionally with a benchmark rule."""
+    enc_x = alt.X(f"{x}:Q", axis=alt.Axis(format=x_format) if x_format else alt.Axis(), title=x.replace("_", " "))
+    bars = _base(df, title).mark_bar(color=PALETTE[0]).encode(
+        x=enc_x, y=alt.Y(f"{y}:N", sort=sort, title=None),
+        tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=x_format or ",.2f")],
+    )
+    if color:
+        bars = bars.encode(color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)))
+    if benchmark is None:
+        return bars
+    rule = alt.Chart(pd.DataFrame({"value": [benchmark], "label": [benchmark_label]})).mark_rule(
+        color="#c0392b", strokeDash=[4, 3]).encode(x="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=x_format)])
+    return bars + rule
+
+
+def chart_lines(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_format: str = "") -> alt.Chart:
+    """Lines of ``y`` over time ``x``, one per ``color`` group."""
+    enc = dict(x=alt.X(f"{x}:T", title=None),
+               y=alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format) if y_format else alt.Axis(), title=y.replace("_", " ")),
+               tooltip=[alt.Tooltip(f"{x}:T"), alt.Tooltip(f"{y}:Q", format=y_format or ",.2f")])
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " "))
+        enc["tooltip"].append(alt.Tooltip(f"{color}:N"))
+    return _base(df, title).mark_line(point=True).encode(**enc)
+
+
+def chart_heatmap(df: pd.DataFrame, x: str, y: str, value: str, title: str, value_format: str = "",
+                  x_sort=None, y_sort=None) -> alt.Chart:
+    """A grid of ``value`` per (``x``, ``y``) cell."""
+    return _base(df, title).mark_rect().encode(
+        x=alt.X(f"{x}:O", sort=x_sort, title=x.replace("_", " ")),
+        y=alt.Y(f"{y}:N", sort=y_sort, title=y.replace("_", " ")),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"), title=value.replace("_", " ")),
+        tooltip=[f"{x}:O", f"{y}:N", alt.Tooltip(f"{value}:Q", format=value_format or ",.2f")],
+    )

@@ -1,0 +1,161 @@
+"""The ``playbook`` command: parses arguments and makes one call into the toolkit.
+
+Exit codes: 0 all done; 1 some playbook or client failed (the rest still
+rendered); 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from toolkit.errors import DataError, ToolkitError, UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+EPILOG = """exit codes: 0 all done; 1 some playbook or client failed (the rest still rendered);
+2 bad input or usage. Data folders are only read, never written."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 with the usage line, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"playbook: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="playbook", description="Dealer relationship playbooks: measure a dealership's "
+                     "customer relationships from its own CRM and service data.", epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="render every playbook for the shipped sample dealership",
+                       description="Render every playbook for the shipped sample dealership "
+                       "(data/sample) into OUT (default reports/demo), then print the index page's path.")
+    p.add_argument("--out", default="reports/demo", help="output folder (default: reports/demo)")
+
+    p = sub.add_parser("render", help="render one playbook, or all, for a dealer's data folder",
+                       description="Execute playbooks on a dealer's data folder and write OUT/<name>/report.html, "
+                       "executed.ipynb and results.json, plus OUT/index.html.", epilog=EPILOG)
+    p.add_argument("playbook", help="a playbook name (reciprocity, customer_knowledge, sold_follow_up, "
+                   "engagement, cx_alignment), 'all', or the path of a notebook")
+    p.add_argument("--data", required=True, help="the dealer's data folder (CSV or Parquet tables + dealer.toml)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                   help="a playbook parameter, e.g. -p salesperson=S04 (repeatable; values read as JSON when possible)")
+    p.add_argument("--as-of", help="run the analysis as of this date (default: dealer.toml's as_of, "
+                   "else the latest date in the data)")
+    p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
+
+    p = sub.add_parser("batch", help="render a report set per client and a portfolio table",
+                       description="Render every playbook for every client in CLIENTS.toml: OUT/<client>/..., "
+                       "OUT/portfolio.csv (a row per client, a column per KPI, a status column) and "
+                       "OUT/index.html. One client's failure is recorded and the others still render.",
+                       epilog='CLIENTS.toml holds a [clients.<id>] table per client with data = "path" '
+                       '(relative to the file) and optional name = "..." and [clients.<id>.parameters].\n\n' + EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("clients", help="the CLIENTS.toml file")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: the number of cores)")
+    p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
+
+    p = sub.add_parser("validate", help="check a data folder against the data contract",
+                       description="Check a data folder against the data contract. Prints a summary per table "
+                       "(exit 0) or every problem found, naming file, column and rows (exit 2).")
+    p.add_argument("data", help="the dealer's data folder")
+
+    p = sub.add_parser("sample", help="generate a synthetic dealership",
+                       description="Write a synthetic dealership with every table of the data contract.")
+    p.add_argument("--out", required=True, help="folder to write (created if missing)")
+    p.add_argument("--customers", type=int, default=2000, help="number of customers (default 2000)")
+    p.add_argument("--persona", default="mixed", choices=["relationship", "transactional", "mixed"],
+                   help="how the staff behave (default mixed: a relationship store with one transactional salesperson)")
+    p.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data (default 7)")
+    p.add_argument("--as-of", default="2025-06-30", help="the last day of the data (default 2025-06-30)")
+    p.add_argument("--format", default="csv", choices=["csv", "parquet"], help="table file format (default csv)")
+    return parser
+
+
+def _cmd_validate(args) -> int:
+    from toolkit.data import load_dealer, summarise_folder
+
+    dealer = load_dealer(args.data, cache=False)
+    print(f"{dealer.name}: the data follows the contract (as of {dealer.as_of_text or 'no dates in the data'})\n")
+    print(summarise_folder(dealer).to_string(index=False))
+    if dealer.warnings:
+        print(f"\n{len(dealer.warnings)} warning{'s' if len(dealer.warnings) > 1 else ''} (rows kept):")
+        for warning in dealer.warnings:
+            print(f"  - {warning}")
+    return EXIT_OK
+
+
+def _cmd_sample(args) -> int:
+    from toolkit.sample import write_sample
+
+    if args.customers < 10:
+        raise UsageError("--customers must be at least 10")
+    out = write_sample(args.out, args.customers, args.persona, args.seed, args.as_of, args.format)
+    print(f"wrote a {args.persona} sample dealership of {args.customers} customers to {out}")
+    return EXIT_OK
+
+
+def _report(results) -> int:
+    for r in results:
+        line = f"  {r.status:6} {r.name:20} {r.seconds:5.1f}s"
+        print(line + (f"  {r.error.splitlines()[0]}" if r.error else ""))
+    return EXIT_OK if all(r.status == "ok" for r in results) else EXIT_FAILED
+
+
+def _cmd_render(args) -> int:
+    from toolkit.render import available_playbooks, parse_parameter, render_set
+
+    names = available_playbooks() if args.playbook == "all" else [args.playbook]
+    params = dict(parse_parameter(p) for p in args.parameter)
+    results = render_set(names, args.data, args.out, params, args.as_of, timeout=args.timeout)
+    code = _report(results)
+    print(f"index: {Path(args.out).resolve() / 'index.html'}")
+    return code
+
+
+def _cmd_demo(args) -> int:
+    from toolkit.render import available_playbooks, render_set
+    from toolkit.resources import sample_dir
+
+    results = render_set(available_playbooks(), sample_dir(), args.out)
+    code = _report(results)
+    print(f"open {Path(args.out).resolve() / 'index.html'}")
+    return code
+
+
+def _cmd_batch(args) -> int:
+    from toolkit.batch import render_batch
+
+    summary = render_batch(args.clients, args.out, jobs=args.jobs, timeout=args.timeout)
+    for client in summary.clients:
+        print(f"  {client.status:8} {client.client_id:20} {client.message}")
+    print(f"portfolio: {summary.portfolio}\nindex: {summary.index}")
+    return EXIT_OK if summary.all_ok else EXIT_FAILED
+
+
+COMMANDS = {"validate": _cmd_validate, "sample": _cmd_sample, "render": _cmd_render,
+            "demo": _cmd_demo, "batch": _cmd_batch}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (DataError, UsageError) as exc:
+        print(f"playbook {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ToolkitError as exc:  # a render that could not finish
+        print(f"playbook {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Execute playbooks with papermill and write offline reports.
+
+Each rendered playbook becomes ``OUT/<name>/`` holding ``report.html`` (code
+hidden), ``executed.ipynb`` and ``results.json``. A folder is built beside its
+final place and moved in when complete, so a crash never leaves half a report.
+The data folder is validated once, before any kernel starts
+(:func:`toolkit.data.load_dealer` caches the validated tables for the kernels).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from toolkit.errors import RenderError, UsageError
+from toolkit.frontend import STATIC_ENV
+from toolkit.resources import shipped
+from toolkit.results import RESULTS_MIME
+
+PLAYBOOKS = ("reciprocity", "customer_knowledge", "sold_follow_up", "engagement", "cx_alignment")
+DEFAULT_TIMEOUT = 900  # seconds a single cell may run before the render is retried once
+
+
+@dataclass
+class RenderResult:
+    """What became of one playbook: ``status`` is ``ok`` or ``failed``."""
+
+    name: str
+    title: str
+    status: str
+    folder: Path
+    results: dict | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    parameters: dict = field(default_factory=dict)
+
+
+def available_playbooks() -> list[str]:
+    """The shipped playbooks, in the order the design lists them."""
+    return [name for name in PLAYBOOKS if shipped("playbooks", f"{name}.ipynb").is_file()]
+
+
+def playbook_path(playbook: str) -> Path:
+    """A shipped playbook by name, or any notebook by path."""
+    if playbook.endswith(".ipynb"):
+        path = Path(playbook)
+        if not path.is_file():
+            raise UsageError(f"no notebook at {playbook}")
+        return path.resolve()
+    path = shipped("playbooks", f"{playbook}.ipynb")
+    if not path.is_file():
+        names = ", ".join(available_playbooks()) or "none yet"
+        raise UsageError(f"unknown playbook {playbook!r}; the playbooks are: {names} (or 'all')")
+    return path
+
+
+def playbook_name(path: Path) -> str:
+    return path.stem
+
+
+def notebook_parameters(path: Path) -> dict[str, dict]:
+    """The notebook's parameters cell as papermill reads it: name → default, type, help."""
+    import papermill
+
+    return papermill.inspect_notebook(str(path))
+
+
+def parse_parameter(text: str) -> tuple[str, object]:
+    """``name=value`` from the command line; the value is read as JSON when it can be."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"parameters are written name=value, not {text!r}")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return name.strip(), parsed
+
+
+def select_parameters(path: Path, parameters: dict) -> dict:
+    """The subset of ``parameters`` that the notebook declares."""
+    declared = notebook_parameters(path)
+    return {k: v for k, v in parameters.items() if k in declared}
+
+
+def check_parameters(paths: list[Path], parameters: dict) -> None:
+    """Refuse a parameter that none of the notebooks declares, naming the ones they do."""
+    declared = set()
+    for path in paths:
+        declared |= set(notebook_parameters(path))
+    unknown = sorted(set(parameters) - declared)
+    if unknown:
+        raise UsageError(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                         f"these playbooks take: {', '.join(sorted(declared))}")
+
+
+def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    os.environ[STATIC_ENV] = "1"  # kernels inherit it: no widgets, static charts
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(
+                str(path), str(output), parameters=parameters, kernel_name="python3",
+                progress_bar=False, log_output=False, execution_timeout=timeout, cwd=str(output.parent))
+            return
+        except PapermillExecutionError as exc:
+            raise RenderError(_describe_failure(output, exc)) from None
+        except Exception as exc:  # a stalled or dead kernel: nbclient raises several types
+            if attempt == 2:
+                raise RenderError(f"the kernel did not finish ({type(exc).__name__}: {exc})") from None
+
+
+def _describe_failure(executed: Path, exc) -> str:
+    source = ""
+    try:
+        nb = json.loads(executed.read_text())
+        cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
+                    and any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+        source = "".join(cell["source"])
+    except (OSError, ValueError, StopIteration):
+        pass
+    text = f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
+    return text + (f"\n  the failing cell:\n    " + source.replace("\n", "\n    ") if source else "")
+
+
+def _results_from(nb: dict) -> dict | None:
+    for cell in reversed(nb["cells"]):
+        for output in cell.get("outputs", []):
+            if RESULTS_MIME in output.get("data", {}):
+                return output["data"][RESULTS_MIME]
+    return None
+
+
+def _swap_in(built: Path, final: Path) -> None:
+    """Replace ``final`` with the complete folder ``built``."""
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+        final.rename(old)
+        built.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        built.rename(final)
+
+
+def render_playbook(playbook: str, data_dir: str | Path, out_dir: str | Path, parameters: dict | None = None,
+                    as_of: str | None = None, timeout: int = DEFAULT_TIMEOUT) -> RenderResult:
+    """Execute one playbook on a data folder into ``out_dir/<name>/`` (see the module docstring).
+
+    Failures come back as a result with ``status == "failed"``; the error, with
+    the failing cell, is also written to ``out_dir/<name>.error.txt``.
+    """
+    from toolkit.report import build_report, notebook_title, write_atomic
+
+    path = playbook_path(playbook)
+    name = playbook_name(path)
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    params = {"data_dir": str(Path(data_dir).resolve()), "as_of": as_of or "",
+              **select_parameters(path, parameters or {})}
+    params = select_parameters(path, params)
+    title = notebook_title(json.loads(path.read_text()))
+    final, error_file = out_dir / name, out_dir / f"{name}.error.txt"
+    build = Path(tempfile.mkdtemp(prefix=f".build-{name}-", dir=out_dir))
+    started = time.perf_counter()
+    try:
+        executed = build / "executed.ipynb"
+        _execute(path, executed, params, timeout)
+        nb = json.loads(executed.read_text())
+        results = _results_from(nb)
+        if results is None:
+            raise RenderError("the playbook finished without recording its KPIs (toolkit.results.record_results)")
+        defaults = {k: v["default"] for k, v in notebook_parameters(path).items()}
+        results = {**results, "parameters": {**defaults, **params}}
+        (build / "results.json").write_text(json.dumps(results, indent=2))
+        (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")
+        _swap_in(build, final)
+        error_file.unlink(missing_ok=True)
+        return RenderResult(name, title, "ok", final, results, None, time.perf_counter() - started, params)
+    except RenderError as exc:
+        shutil.rmtree(build, ignore_errors=True)
+        shutil.rmtree(final, ignore_errors=True)  # a stale report would contradict the data
+        write_atomic(error_file, f"{name} failed: {exc}\n")
+        return RenderResult(name, title, "failed", final, None, str(exc), time.perf_counter() - started, params)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+
+
+def render_set(playbooks: list[str], data_dir: str | Path, out_dir: str | Path, parameters: dict | None = None,
+               as_of: str | None = None, progress: bool = True, timeout: int = DEFAULT_TIMEOUT) -> list[RenderResult]:
+    """Validate the data once, render each playbook, and write ``out_dir/index.html``.
+
+    Raises :class:`~toolkit.errors.DataError` before any kernel starts when the
+    data breaks the contract.
+    """
+    from tqdm import tqdm
+
+    from toolkit.data import load_dealer
+
+    paths = [playbook_path(p) for p in playbooks]
+    check_parameters(paths, parameters or {})
+    dealer = load_dealer(data_dir, as_of=as_of)  # validates and fills the cache the kernels read
+    results = []
+    bar = tqdm(paths, desc=dealer.name, unit="playbook", disable=not progress, leave=False)
+    for path in bar:
+        bar.set_postfix_str(path.stem)
+        results.append(render_playbook(str(path), data_dir, out_dir, parameters, as_of, timeout))
+    write_set_index(Path(out_dir), dealer.name, dealer.as_of_text, results)
+    return results
+
+
+HEADLINE_KPIS = {
+    "reciprocity": [("give_ask_ratio", "{:.2f}"), ("ask_only_share", "{:.0%}")],
+    "customer_knowledge": [("email_coverage", "{:.0%}"), ("record_quality_mean", "{:.0%}")],
+    "sold_follow_up": [("full_cadence_share", "{:.0%}"), ("service_retention_12m", "{:.0%}")],
+    "engagement": [("engaged_share_90d", "{:.0%}")],
+    "cx_alignment": [("alignment_index", "{:.2f}"), ("department_gap", "{:.2f}")],
+}
+
+
+def headline(name: str, kpis: dict) -> str:
+    """Two or three KPIs of a playbook as short text for an index page."""
+    parts = []
+    for key, fmt in HEADLINE_KPIS.get(name, []):
+        value = kpis.get(key)
+        parts.append(f"{key.replace('_', ' ')}: {'n/a' if value is None else fmt.format(value)}")
+    return " · ".join(parts)
+
+
+def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[RenderResult]) -> Path:
+    """``out_dir/index.html``: a link to each report with its headline figures or its error."""
+    import html
+
+    from toolkit.report import build_index, write_atomic
+
+    rows = []
+    for r in results:
+        if r.status == "ok":
+            link = f'<a href="{r.name}/report.html">{html.escape(r.title)}</a>'
+            rows.append(f"<tr><td>{link}</td><td>ok</td><td>{html.escape(headline(r.name, r.results['kpis']))}</td></tr>")
+        else:
+            first = html.escape((r.error or "").splitlines()[0] if r.error else "")
+            rows.append(f'<tr><td>{html.escape(r.title)}</td><td>failed</td><td>{first} '
+                        f'(<a href="{r.name}.error.txt">details</a>)</td></tr>')
+    table = ("<table><thead><tr><th>Playbook</th><th>Status</th><th>Headline</th></tr></thead>"
+             f"<tbody>{''.join(rows)}</tbody></table>")
+    page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", [("Reports", table)])
+    path = out_dir / "index.html"
+    write_atomic(path, page)
+    return path

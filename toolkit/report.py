@@ -1,0 +1,202 @@
+"""Offline HTML pages: a playbook's report, a report set's index, a batch's portfolio.
+
+nbconvert's own templates load require.js, MathJax and the widget manager from
+the web, so reports are assembled here instead: narrative and outputs of the
+executed notebook (code hidden), a table of contents, and one inline copy of
+Vega/Vega-Lite/vega-embed (from vl-convert) shared by every chart on the page.
+Nothing on a page is fetched from a web address.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from toolkit.charts import CHART_MIME
+from toolkit.results import RESULTS_MIME
+
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+
+CSS = """
+:root { --ink:#1d2733; --muted:#5b6770; --accent:#1f6f8b; --line:#e3e7ea; --bg:#fbfcfc; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; color:var(--ink); background:var(--bg); }
+header.top { background:var(--accent); color:#fff; padding:18px 32px; }
+header.top h1 { margin:0; font-size:24px; } header.top p { margin:4px 0 0; opacity:.9; }
+.layout { display:flex; gap:32px; max-width:1200px; margin:0 auto; padding:24px 32px; }
+nav.toc { flex:0 0 230px; position:sticky; top:16px; align-self:flex-start; font-size:14px; }
+nav.toc ol { padding-left:18px; } nav.toc a { color:var(--accent); text-decoration:none; }
+main { flex:1; min-width:0; }
+h1 { font-size:26px; } h2 { border-bottom:1px solid var(--line); padding-bottom:4px; margin-top:36px; }
+table { border-collapse:collapse; margin:10px 0; font-size:13.5px; }
+th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:right; }
+th:first-child, td:first-child { text-align:left; } thead th { background:#eef3f5; }
+pre { background:#f3f5f6; padding:8px 12px; overflow-x:auto; font-size:13px; }
+pre.error { background:#fdecea; color:#8a1c12; }
+.chart { margin:12px 0 20px; } .kpi-note { color:var(--muted); font-size:13px; }
+a { color:var(--accent); }
+footer { color:var(--muted); font-size:12px; text-align:center; padding:24px; }
+"""
+
+
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, built by vl-convert and cached on disk."""
+    import vl_convert
+
+    from toolkit.data import cache_root
+
+    path = cache_root() / f"vega-bundle-{vl_convert.__version__}.js"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        tmp.replace(path)
+    return path.read_text(encoding="utf-8")
+
+
+def _md(text: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(text)
+
+
+def _slug(text: str, used: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>", "", text).lower()).strip("-") or "section"
+    slug, n = base, 2
+    while slug in used:
+        slug, n = f"{base}-{n}", n + 1
+    used.add(slug)
+    return slug
+
+
+class _Page:
+    """Collects a page's body, its headings for the contents, and its charts."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.charts: list[dict] = []
+        self.headings: list[tuple[str, str]] = []
+        self._used: set[str] = set()
+
+    def add_markdown(self, source: str) -> None:
+        rendered = _md(source)
+
+        def anchor(match: re.Match) -> str:
+            level, inner = match.group(1), match.group(3)
+            slug = _slug(inner, self._used)
+            if level == "2":
+                self.headings.append((slug, re.sub(r"<[^>]+>", "", inner)))
+            return f'<h{level} id="{slug}">{inner}</h{level}>'
+
+        self.parts.append(re.sub(r"<h([1-3])([^>]*)>(.*?)</h\1>", anchor, rendered, flags=re.S))
+
+    def add_chart(self, spec: dict) -> None:
+        self.parts.append(f'<div class="chart" id="chart-{len(self.charts)}"></div>')
+        self.charts.append(spec)
+
+    def add_output(self, output: dict) -> None:
+        kind = output.get("output_type")
+        if kind == "stream":
+            if output.get("name") == "stdout":
+                self.parts.append(f"<pre>{html.escape(''.join(output['text']))}</pre>")
+            return
+        if kind == "error":
+            text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(output.get("traceback", [])))
+            self.parts.append(f'<pre class="error">{html.escape(text)}</pre>')
+            return
+        data = output.get("data", {})
+        if RESULTS_MIME in data:
+            return
+        if CHART_MIME in data:
+            self.add_chart(data[CHART_MIME])
+        elif "text/html" in data:
+            self.parts.append(_text(data["text/html"]))
+        elif "image/svg+xml" in data:
+            self.parts.append(_text(data["image/svg+xml"]))
+        elif "image/png" in data:
+            self.parts.append(f'<img alt="figure" src="data:image/png;base64,{_text(data["image/png"]).strip()}">')
+        elif "text/markdown" in data:
+            self.add_markdown(_text(data["text/markdown"]))
+        elif "text/plain" in data:
+            self.parts.append(f"<pre>{html.escape(_text(data['text/plain']))}</pre>")
+
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _chart_script(charts: list[dict]) -> str:
+    if not charts:
+        return ""
+    specs = json.dumps(charts).replace("</", "<\\/")
+    return (f"<script>{vega_bundle()}</script>\n<script>\nconst specs = {specs};\n"
+            "specs.forEach((spec, i) => vegaEmbed('#chart-' + i, spec, {actions: false})"
+            ".catch(err => { document.getElementById('chart-' + i).textContent = 'Chart error: ' + err; }));\n"
+            "</script>")
+
+
+def _page_html(title: str, subtitle: str, body: str, headings, charts) -> str:
+    toc = ""
+    if headings:
+        items = "".join(f'<li><a href="#{slug}">{html.escape(text)}</a></li>' for slug, text in headings)
+        toc = f'<nav class="toc"><strong>Contents</strong><ol>{items}</ol></nav>'
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{html.escape(title)}</title>"
+        f"<style>{CSS}</style></head><body>"
+        f"<header class=\"top\"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>"
+        f"<div class=\"layout\">{toc}<main>{body}</main></div>"
+        "<footer>Dealer relationship playbooks · figures computed from the dealer's own data</footer>"
+        f"{_chart_script(charts)}</body></html>"
+    )
+
+
+def notebook_title(nb: dict) -> str:
+    """The playbook's title: the first level-1 heading of its first markdown cell."""
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            match = re.search(r"^#\s+(.+)$", _text(cell["source"]), re.M)
+            if match:
+                return match.group(1).strip()
+    return "Playbook"
+
+
+def build_report(nb: dict, dealer: str, as_of: str) -> str:
+    """The HTML page of an executed playbook: narrative and outputs, code hidden."""
+    page = _Page()
+    title = notebook_title(nb)
+    for cell in nb["cells"]:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & HIDDEN_TAGS:
+            continue
+        if cell["cell_type"] == "markdown":
+            source = _text(cell["source"])
+            if source.lstrip().startswith("# ") and title in source.split("\n", 1)[0]:
+                source = source.split("\n", 1)[1] if "\n" in source else ""  # the header shows the title
+            page.add_markdown(source)
+        elif cell["cell_type"] == "code" and "remove-output" not in tags:
+            for output in cell.get("outputs", []):
+                page.add_output(output)
+    return _page_html(title, f"{dealer} · data as of {as_of}", "".join(page.parts), page.headings, page.charts)
+
+
+def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], charts: list[dict] = ()) -> str:
+    """An index page: ``sections`` are (heading, HTML body) pairs; ``charts`` Vega-Lite specs
+    placed where a body holds ``<div class="chart" id="chart-N">``."""
+    used: set[str] = set()
+    headings, parts = [], []
+    for heading, body in sections:
+        slug = _slug(heading, used)
+        headings.append((slug, heading))
+        parts.append(f'<h2 id="{slug}">{html.escape(heading)}</h2>{body}')
+    return _page_html(title, subtitle, "".join(parts), headings, list(charts))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file so that readers see the old or the new file, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

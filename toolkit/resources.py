@@ -1,0 +1,35 @@
+"""Locate files that ship with the project (``data/…``, ``playbooks/…``).
+
+In a source checkout (``pip install -e .``) they sit beside the package; in a
+wheel they are packaged as ``toolkit/shipped/…``. Never the network.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import tomllib
+from pathlib import Path
+
+
+def shipped(*parts: str) -> Path:
+    """The path of a shipped file, e.g. ``shipped("data", "cadence.toml")``."""
+    packaged = importlib.resources.files("toolkit") / "shipped"
+    base = Path(str(packaged)) if packaged.is_dir() else Path(__file__).resolve().parent.parent
+    return base.joinpath(*parts)
+
+
+def read_toml(path: str | Path) -> dict:
+    """A TOML file as a dict (shipped files and user overrides alike)."""
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def sample_dir() -> Path:
+    """The committed sample dealership: a relationship-driven store with one transactional
+    salesperson, about 2,000 customers and three years of history (``data/sample``)."""
+    return shipped("data", "sample")
+
+
+def benchmarks() -> dict:
+    """Public benchmarks (``data/benchmarks.toml``): name → value, year, source, measure."""
+    return read_toml(shipped("data", "benchmarks.toml"))

@@ -1,0 +1,46 @@
+"""How a playbook hands its KPIs to the renderer without writing any file.
+
+The last cell of a playbook calls :func:`record_results`; it displays the KPIs
+as one output of a private MIME type, which :mod:`toolkit.render` reads from
+the executed notebook and writes to ``results.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+RESULTS_MIME = "application/vnd.dealer-playbook.results+json"
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON values: numpy and pandas scalars unwrapped, NaN/NA → None, dates → ISO text."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else round(float(value), 6)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def record_results(playbook: str, dealer, kpis: dict) -> dict:
+    """Record a playbook's KPIs for ``results.json`` (shares are fractions 0–1; no data → None)."""
+    from IPython.display import display
+
+    payload = {"playbook": playbook, "dealer": dealer.name, "as_of": dealer.as_of_text or None,
+               "kpis": to_jsonable(kpis)}
+    summary = ", ".join(f"{k}={v}" for k, v in payload["kpis"].items() if not isinstance(v, (dict, list)))
+    display({RESULTS_MIME: payload, "text/plain": f"KPIs recorded: {summary}"}, raw=True)
+    return payload
