@@ -89,6 +89,19 @@ def load_dealer(data_dir: str | os.PathLike, tables: list[str] | None = None,
     )
 
 
+def load_table_file(path: str | os.PathLike, table: str) -> pd.DataFrame:
+    """One table from a single CSV or Parquet file (e.g. a survey kept apart from the CRM export),
+    parsed and validated like a table in a folder; raises :class:`DataError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(str(path), [Problem(path.name, None, f"a {table} file; there is no such file")])
+    problems: list[Problem] = []
+    df = _read_table(path, schema.TABLES[table], problems)
+    if problems:
+        raise DataError(str(path), problems)
+    return df
+
+
 def table_files(folder: Path) -> dict[str, Path]:
     """The file that holds each table present in ``folder`` (CSV or Parquet)."""
     found = {}

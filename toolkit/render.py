@@ -9,6 +9,7 @@ The data folder is validated once, before any kernel starts
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -71,6 +72,14 @@ def notebook_parameters(path: Path) -> dict[str, dict]:
     return papermill.inspect_notebook(str(path))
 
 
+def _literal(source: str):
+    """A parameter's default as a value (papermill reports the literal's source text)."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+
+
 def parse_parameter(text: str) -> tuple[str, object]:
     """``name=value`` from the command line; the value is read as JSON when it can be."""
     name, sep, value = text.partition("=")
@@ -109,7 +118,8 @@ def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
         try:
             papermill.execute_notebook(
                 str(path), str(output), parameters=parameters, kernel_name="python3",
-                progress_bar=False, log_output=False, execution_timeout=timeout, cwd=str(output.parent))
+                progress_bar=False, log_output=False, execution_timeout=timeout, cwd=str(output.parent),
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])
             return
         except PapermillExecutionError as exc:
             raise RenderError(_describe_failure(output, exc)) from None
@@ -177,7 +187,7 @@ def render_playbook(playbook: str, data_dir: str | Path, out_dir: str | Path, pa
         results = _results_from(nb)
         if results is None:
             raise RenderError("the playbook finished without recording its KPIs (toolkit.results.record_results)")
-        defaults = {k: v["default"] for k, v in notebook_parameters(path).items()}
+        defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
         results = {**results, "parameters": {**defaults, **params}}
         (build / "results.json").write_text(json.dumps(results, indent=2))
         (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")

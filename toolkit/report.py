@@ -31,8 +31,8 @@ nav.toc ol { padding-left:18px; } nav.toc a { color:var(--accent); text-decorati
 main { flex:1; min-width:0; }
 h1 { font-size:26px; } h2 { border-bottom:1px solid var(--line); padding-bottom:4px; margin-top:36px; }
 table { border-collapse:collapse; margin:10px 0; font-size:13.5px; }
-th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:right; }
-th:first-child, td:first-child { text-align:left; } thead th { background:#eef3f5; }
+th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:left; vertical-align:top; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; } thead th { background:#eef3f5; }
 pre { background:#f3f5f6; padding:8px 12px; overflow-x:auto; font-size:13px; }
 pre.error { background:#fdecea; color:#8a1c12; }
 .chart { margin:12px 0 20px; } .kpi-note { color:var(--muted); font-size:13px; }
@@ -81,7 +81,7 @@ class _Page:
         self._used: set[str] = set()
 
     def add_markdown(self, source: str) -> None:
-        rendered = _md(source)
+        rendered = re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", _md(source), flags=re.S)
 
         def anchor(match: re.Match) -> str:
             level, inner = match.group(1), match.group(3)

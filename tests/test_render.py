@@ -1,0 +1,162 @@
+"""Rendering through the real `playbook` command: files, results, offline pages, failures."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import playbook
+from tests.conftest import ROOT
+from toolkit.render import available_playbooks, notebook_parameters, playbook_path
+from toolkit.resources import sample_dir
+
+FAILING = ROOT / "tests" / "notebooks" / "failing.ipynb"
+WEB = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+CSS_WEB = re.compile(r"""@import|url\(\s*["']?(?:https?:)?//""", re.I)
+
+
+def assert_offline(page: Path) -> None:
+    text = page.read_text()
+    assert not WEB.search(text), f"{page} loads something from the web"
+    assert not CSS_WEB.search(text), f"{page} styles load something from the web"
+    assert "require.js" not in text and "cdn.jsdelivr" not in text and "unpkg.com" not in text
+
+
+@pytest.mark.parametrize("name", available_playbooks())
+def test_every_playbook_declares_readable_parameters(name):
+    params = notebook_parameters(playbook_path(name))
+    assert {"data_dir", "as_of"} <= set(params)
+    assert all(p["help"] for p in params.values()), "every parameter has a help comment"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "reports"
+    result = playbook("demo", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str(out / "index.html") in result.stdout
+    return out
+
+
+def test_demo_renders_every_playbook_with_results(demo):
+    index = (demo / "index.html").read_text()
+    for name in available_playbooks():
+        folder = demo / name
+        assert {p.name for p in folder.iterdir()} == {"report.html", "executed.ipynb", "results.json"}
+        results = json.loads((folder / "results.json").read_text())
+        assert results["playbook"] == name and results["dealer"] == "Lakeside Toyota"
+        assert results["as_of"] == "2025-06-30"
+        assert results["parameters"]["data_dir"] == str(sample_dir().resolve())
+        assert results["kpis"]
+        assert f'href="{name}/report.html"' in index
+    assert not list(demo.glob(".build-*"))
+
+
+def test_reports_are_offline_small_and_finished(demo):
+    for page in [demo / "index.html", *demo.glob("*/report.html")]:
+        assert_offline(page)
+        assert page.stat().st_size < 3_000_000
+    for report in demo.glob("*/report.html"):
+        text = report.read_text()
+        assert "Lakeside Toyota · data as of 2025-06-30" in text
+        assert '<nav class="toc">' in text
+        assert "Traceback" not in text and 'class="error"' not in text
+        assert "data_dir: str" not in text  # code is hidden
+        assert text.count("vegaEmbed('#chart-'") <= 1  # one shared copy of Vega per page
+
+
+def test_results_json_matches_the_toolkit(demo):
+    from toolkit.alignment import alignment_kpis
+    from toolkit.data import load_dealer
+
+    if "cx_alignment" not in available_playbooks():
+        pytest.skip("cx_alignment not built")
+    kpis = json.loads((demo / "cx_alignment" / "results.json").read_text())["kpis"]
+    direct = alignment_kpis(load_dealer(sample_dir())["survey"])
+    assert kpis["alignment_index"] == pytest.approx(direct["alignment_index"], abs=1e-6)
+    assert kpis["department_means"] == pytest.approx(direct["department_means"], abs=1e-6)
+
+
+def test_bad_data_stops_before_any_kernel_with_exit_2(sample_copy, tmp_path):
+    path = sample_copy / "survey.csv"
+    path.write_text(path.read_text().replace("R001,sales,S01,", "R001,sales,S01,9", 1))
+    out = tmp_path / "out"
+    result = playbook("render", "all", "--data", str(sample_copy), "--out", str(out))
+    assert result.returncode == 2
+    assert "survey.csv, column 'score'" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_failing_cell_exits_1_and_records_the_cell(tmp_path):
+    out = tmp_path / "out"
+    result = playbook("render", str(FAILING), "--data", str(sample_dir()), "--out", str(out))
+    assert result.returncode == 1
+    error = (out / "failing.error.txt").read_text()
+    assert "ValueError: deliberate failure for the tests" in error
+    assert 'raise ValueError("deliberate failure for the tests")' in error
+    assert not (out / "failing").exists() and not list(out.glob(".build-*"))
+    assert "failed" in (out / "index.html").read_text()
+
+
+def test_unknown_parameter_is_a_usage_error(tmp_path):
+    result = playbook("render", available_playbooks()[0], "--data", str(sample_dir()), "--out", str(tmp_path),
+                      "-p", "colour=blue")
+    assert result.returncode == 2 and "unknown parameter colour" in result.stderr
+
+
+def test_rerender_replaces_the_folder_cleanly(tmp_path):
+    name = available_playbooks()[0]
+    out = tmp_path / "out"
+    for _ in range(2):
+        assert playbook("render", name, "--data", str(sample_dir()), "--out", str(out)).returncode == 0
+    (out / name / "stale.txt").write_text("left from an older render")
+    assert playbook("render", name, "--data", str(sample_dir()), "--out", str(out)).returncode == 0
+    assert not (out / name / "stale.txt").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(["index.html", name])
+
+
+def test_batch_records_a_broken_client_and_renders_the_rest(tmp_path, sample_copy):
+    broken = tmp_path / "broken"
+    shutil.copytree(sample_copy, broken)
+    (broken / "sales.csv").write_text("deal_id,customer_id\nD1,C1\n")
+    clients = tmp_path / "clients.toml"
+    clients.write_text(f'''
+[clients.lakeside]
+data = "{sample_copy.name}"
+
+[clients.broken]
+name = "Broken Motors"
+data = "broken"
+
+[clients.earlier]
+name = "Lakeside, a quarter earlier"
+data = "{sample_copy.name}"
+[clients.earlier.parameters]
+as_of = "2025-03-31"
+''')
+    out = tmp_path / "out"
+    result = playbook("batch", str(clients), "--out", str(out), "--jobs", "2")
+    assert result.returncode == 1, result.stderr
+    import csv
+
+    rows = {r["client"]: r for r in csv.DictReader((out / "portfolio.csv").open())}
+    assert rows["lakeside"]["status"] == "ok" and rows["earlier"]["status"] == "ok"
+    assert rows["broken"]["status"] == "bad data" and "sales.csv" in (out / "broken" / "error.txt").read_text()
+    assert rows["earlier"]["as_of"] == "2025-03-31" and rows["lakeside"]["as_of"] == "2025-06-30"
+    index = (out / "index.html").read_text()
+    assert 'href="lakeside/index.html"' in index and "Broken Motors" in index
+    assert_offline(out / "index.html")
+    for cid in ("lakeside", "earlier"):
+        for name in available_playbooks():
+            assert (out / cid / name / "results.json").is_file()
+
+
+def test_batch_with_a_bad_clients_file_exits_2(tmp_path):
+    clients = tmp_path / "clients.toml"
+    clients.write_text("[clients.x]\nname = 'no data key'\n")
+    result = playbook("batch", str(clients), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and "needs data" in result.stderr

@@ -1,0 +1,80 @@
+"""Sentences, tables and action lists that read a playbook's results from the data.
+
+Every function here fills numbers in; none returns canned text.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from toolkit.resources import benchmarks
+
+
+def share(value: float | None, digits: int = 0) -> str:
+    """A fraction as a percentage ("42%"), or "n/a" when there is no data."""
+    return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}%}"
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
+
+
+def benchmark_text(key: str) -> str:
+    """One public benchmark as a sentence fragment, with its source (data/benchmarks.toml)."""
+    b = benchmarks()[key]
+    year = f", {b['year']}" if "year" in b else ""
+    return f"{share(b['value'])} — {b['measure']} ({b['source']}{year})"
+
+
+def compare(value: float | None, key: str, better: str = "higher") -> str:
+    """How the dealer's share stands against a public benchmark, in words."""
+    b = benchmarks()[key]
+    if value is None or pd.isna(value):
+        return f"There is no data to compare with the benchmark of {benchmark_text(key)}."
+    diff = value - b["value"]
+    side = "above" if diff > 0 else "below"
+    good = (diff > 0) == (better == "higher")
+    verdict = "better than" if good and abs(diff) >= 0.02 else ("about level with" if abs(diff) < 0.02 else "worse than")
+    return (f"At {share(value)} the dealership is {abs(diff) * 100:.0f} points {side} and {verdict} the benchmark "
+            f"of {benchmark_text(key)}.")
+
+
+def show_markdown(text: str) -> None:
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+
+
+def show_actions(actions: list[str]) -> None:
+    """The playbook's closing list of what to do next."""
+    show_markdown("\n".join(f"{i}. {a}" for i, a in enumerate(actions, 1)) if actions else "_No action needed._")
+
+
+def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2) -> str:
+    """A compact HTML table: ``percent`` columns as percentages, numbers right-aligned and rounded."""
+    import html
+
+    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
+
+    def cell(col, value) -> str:
+        if col in percent:
+            text = share(value, 1)
+        elif col in numeric and pd.api.types.is_float_dtype(df[col]):
+            text = number(value, decimals)
+        else:
+            text = "n/a" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        return f'<td class="num">{text}</td>' if col in numeric else f"<td>{html.escape(text)}</td>"
+
+    head = "".join(f'<th class="num">{html.escape(str(c))}</th>' if c in numeric else f"<th>{html.escape(str(c))}</th>"
+                   for c in df.columns)
+    body = "".join("<tr>" + "".join(cell(c, v) for c, v in zip(df.columns, row)) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def show_table(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2, max_rows: int = 25) -> None:
+    """Display :func:`table_html` of the first ``max_rows`` rows, saying how many there are."""
+    from IPython.display import HTML, display
+
+    more = f"<p class='kpi-note'>Showing {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else ""
+    display(HTML(table_html(df.head(max_rows), percent, decimals) + more))

@@ -1,0 +1,144 @@
+"""Widgets for exploring a playbook in JupyterLab or Voila.
+
+A playbook describes its controls with :func:`choice`, :func:`slider` …, and
+:func:`explore` turns them into ipywidgets only when a front end is present;
+executed by papermill, the same call shows the view for the default values
+and creates no widget at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from toolkit.frontend import is_interactive
+
+
+@dataclass(frozen=True)
+class Control:
+    """A control's description: its kind, label, starting value and options or range."""
+
+    kind: str
+    label: str
+    value: Any
+    options: tuple = ()
+    low: float = 0
+    high: float = 0
+    step: float = 1
+    extra: dict = field(default_factory=dict)
+
+
+def choice(label: str, options, value) -> Control:
+    """A dropdown; ``options`` are values or (label, value) pairs."""
+    return Control("choice", label, value, tuple(options))
+
+
+def slider(label: str, low: int, high: int, value: int, step: int = 1) -> Control:
+    return Control("slider", label, value, low=low, high=high, step=step)
+
+
+def range_slider(label: str, low: int, high: int, value: tuple[int, int], step: int = 1) -> Control:
+    return Control("range", label, tuple(value), low=low, high=high, step=step)
+
+
+def make_widget(control: Control):
+    """The ipywidget for a control description."""
+    import ipywidgets as w
+
+    style = {"description_width": "initial"}
+    if control.kind == "choice":
+        return w.Dropdown(options=list(control.options), value=control.value, description=control.label, style=style)
+    if control.kind == "slider":
+        return w.IntSlider(min=control.low, max=control.high, step=control.step, value=control.value,
+                           description=control.label, style=style, continuous_update=False)
+    if control.kind == "range":
+        return w.IntRangeSlider(min=control.low, max=control.high, step=control.step, value=control.value,
+                                description=control.label, style=style, continuous_update=False)
+    raise ValueError(f"unknown control kind {control.kind!r}")
+
+
+def explore(view: Callable[..., None], **controls: Control):
+    """Show ``view(**values)``: live with widgets in a front end, once for the defaults otherwise.
+
+    Returns the widget box (or None without a front end) so tests can drive it.
+    """
+    if not is_interactive():
+        view(**{name: c.value for name, c in controls.items()})
+        return None
+    import ipywidgets as w
+    from IPython.display import display
+
+    widgets = {name: make_widget(c) for name, c in controls.items()}
+    out = w.interactive_output(view, widgets)
+    box = w.VBox([w.HBox(list(widgets.values()), layout=w.Layout(flex_flow="row wrap")), out])
+    display(box)
+    return box
+
+
+class SurveyForm:
+    """The self-assessment form: a department, a 1–5 slider per statement, and a submit button.
+
+    A submit appends one respondent's answers to ``survey_file`` through
+    :func:`toolkit.alignment.append_answers`; the button then disables itself,
+    and a second submit of the same respondent is refused, so nothing is
+    written twice. ``reset()`` readies the form for the next participant.
+    """
+
+    def __init__(self, survey_file, statements, departments, today: str):
+        import ipywidgets as w
+
+        self.survey_file, self.statements, self.departments, self.today = survey_file, statements, departments, today
+        style = {"description_width": "initial"}
+        self.department = w.Dropdown(options=departments, value=departments[0], description="Department", style=style)
+        self.sliders = {row.id: w.IntSlider(value=3, min=1, max=5, description=row.id, style=style)
+                        for row in statements.itertuples()}
+        rows = [w.HBox([slider, w.HTML(f"<span>{row.text}</span>")])
+                for slider, row in zip(self.sliders.values(), statements.itertuples())]
+        self.submit = w.Button(description="Submit my answers", button_style="primary")
+        self.next = w.Button(description="Next participant")
+        self.status = w.HTML()
+        self.submit.on_click(self._on_submit)
+        self.next.on_click(lambda _: self.reset())
+        self.box = w.VBox([self.department, w.HTML("<i>1 = strongly disagree … 5 = strongly agree</i>"), *rows,
+                           w.HBox([self.submit, self.next]), self.status])
+        self.reset()
+
+    def reset(self) -> None:
+        from toolkit.alignment import new_respondent_id
+
+        self.respondent_id = new_respondent_id()
+        self.submit.disabled = False
+        for slider in self.sliders.values():
+            slider.value = 3
+        self.status.value = ""
+
+    def _on_submit(self, _button) -> None:
+        from toolkit.alignment import append_answers
+        from toolkit.errors import UsageError
+
+        if self.submit.disabled:  # already saved; a late second click changes nothing
+            return
+        try:
+            scores = {qid: int(s.value) for qid, s in self.sliders.items()}
+            n = append_answers(self.survey_file, self.department.value, scores, self.respondent_id, self.today,
+                               self.statements, self.departments)
+        except UsageError as exc:
+            self.status.value = f"<b>Not saved:</b> {exc}"
+            return
+        self.submit.disabled = True
+        self.status.value = f"Saved {n} answers for {self.department.value} (respondent {self.respondent_id})."
+
+
+def show_survey_form(survey_file, statements, departments, today: str) -> SurveyForm | None:
+    """Display the self-assessment form in a front end; in a static report, say where it lives."""
+    from IPython.display import display
+
+    from toolkit.narrative import show_markdown
+
+    if not is_interactive():
+        show_markdown(f"_The answer form appears when this playbook is opened in JupyterLab or as a workshop app; "
+                      f"answers would be added to `{survey_file}`._")
+        return None
+    form = SurveyForm(survey_file, statements, departments, today)
+    display(form.box)
+    return form
