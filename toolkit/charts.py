@@ -78,3 +78,13 @@ def chart_heatmap(df: pd.DataFrame, x: str, y: str, value: str, title: str, valu
         color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"), title=value.replace("_", " ")),
         tooltip=[f"{x}:O", f"{y}:N", alt.Tooltip(f"{value}:Q", format=value_format or ",.2f")],
     )
+
+
+def chart_steps(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_format: str = ".0%") -> alt.Chart:
+    """Step lines (survival-style curves) of ``y`` against ``x``, one per ``color`` group."""
+    return _base(df, title).mark_line(interpolate="step-after").encode(
+        x=alt.X(f"{x}:Q", title=x.replace("_", " ")),
+        y=alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format), title=y.replace("_", " ")),
+        color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
+        tooltip=[f"{color}:N", alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=y_format)],
+    )

@@ -89,6 +89,18 @@ def load_dealer(data_dir: str | os.PathLike, tables: list[str] | None = None,
     )
 
 
+def filter_period(df: pd.DataFrame, column: str, start: str = "", end: str = "") -> pd.DataFrame:
+    """Rows whose ``column`` date falls between ``start`` and ``end`` (whole days, both included;
+    blank means open-ended)."""
+    day = df[column].dt.normalize()
+    keep = pd.Series(True, index=df.index)
+    if start:
+        keep &= day >= pd.Timestamp(start)
+    if end:
+        keep &= day <= pd.Timestamp(end)
+    return df[keep]
+
+
 def load_table_file(path: str | os.PathLike, table: str) -> pd.DataFrame:
     """One table from a single CSV or Parquet file (e.g. a survey kept apart from the CRM export),
     parsed and validated like a table in a folder; raises :class:`DataError`."""

@@ -27,10 +27,10 @@ header.top { background:var(--accent); color:#fff; padding:18px 32px; }
 header.top h1 { margin:0; font-size:24px; } header.top p { margin:4px 0 0; opacity:.9; }
 .layout { display:flex; gap:32px; max-width:1200px; margin:0 auto; padding:24px 32px; }
 nav.toc { flex:0 0 230px; position:sticky; top:16px; align-self:flex-start; font-size:14px; }
-nav.toc ol { padding-left:18px; } nav.toc a { color:var(--accent); text-decoration:none; }
+nav.toc ol { padding-left:0; list-style:none; } nav.toc li { margin:4px 0; } nav.toc a { color:var(--accent); text-decoration:none; }
 main { flex:1; min-width:0; }
 h1 { font-size:26px; } h2 { border-bottom:1px solid var(--line); padding-bottom:4px; margin-top:36px; }
-table { border-collapse:collapse; margin:10px 0; font-size:13.5px; }
+table { border-collapse:collapse; margin:10px 0; font-size:13.5px; display:block; overflow-x:auto; max-width:100%; }
 th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:left; vertical-align:top; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; } thead th { background:#eef3f5; }
 pre { background:#f3f5f6; padding:8px 12px; overflow-x:auto; font-size:13px; }

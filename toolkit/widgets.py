@@ -142,3 +142,79 @@ def show_survey_form(survey_file, statements, departments, today: str) -> Survey
     form = SurveyForm(survey_file, statements, departments, today)
     display(form.box)
     return form
+
+
+class PlanEditor:
+    """An editable cadence plan: a row per step (name, start day, end day, remove) and an add
+    button. Every valid edit calls ``view(plan)`` again in the editor's output area; an invalid
+    one shows what is wrong and keeps the last good view."""
+
+    def __init__(self, plan, view: Callable):
+        import ipywidgets as w
+
+        self._w, self.view = w, view
+        self.rows: list[tuple] = []
+        self.box = w.VBox()
+        self.add = w.Button(description="Add a step", icon="plus")
+        self.add.on_click(lambda _: self.add_step("new_step", 400, 430))
+        self.message = w.HTML()
+        self.output = w.Output()
+        for step in plan.itertuples():
+            self.add_step(step.step, int(step.start), int(step.end), refresh=False)
+        self.widget = w.VBox([w.HTML("<b>Cadence plan</b> (days after the sale, both ends included)"),
+                              self.box, self.add, self.message, self.output])
+        self.refresh()
+
+    def add_step(self, name: str, start: int, end: int, refresh: bool = True) -> None:
+        w = self._w
+        row = (w.Text(value=name, layout=w.Layout(width="200px")),
+               w.BoundedIntText(value=start, min=0, max=3650, layout=w.Layout(width="90px")),
+               w.BoundedIntText(value=end, min=0, max=3650, layout=w.Layout(width="90px")),
+               w.Button(description="remove", layout=w.Layout(width="80px")))
+        for field_ in row[:3]:
+            field_.observe(lambda _: self.refresh(), names="value")
+        row[3].on_click(lambda _, r=row: self.remove_step(r))
+        self.rows.append(row)
+        self.box.children = [w.HBox(list(r)) for r in self.rows]
+        if refresh:
+            self.refresh()
+
+    def remove_step(self, row) -> None:
+        self.rows.remove(row)
+        self.box.children = [self._w.HBox(list(r)) for r in self.rows]
+        self.refresh()
+
+    def plan(self):
+        from toolkit.cadence import plan_from_steps
+
+        names = [r[0].value.strip() for r in self.rows]
+        if len(set(names)) != len(names) or "" in names:
+            from toolkit.errors import UsageError
+            raise UsageError("every step needs its own name")
+        return plan_from_steps({r[0].value.strip(): (int(r[1].value), int(r[2].value)) for r in self.rows},
+                               source="the edited plan")
+
+    def refresh(self) -> None:
+        from toolkit.errors import UsageError
+
+        try:
+            plan = self.plan()
+        except UsageError as exc:
+            self.message.value = f"<b>Plan not applied:</b> {exc}"
+            return
+        self.message.value = ""
+        self.output.clear_output(wait=True)
+        with self.output:
+            self.view(plan)
+
+
+def edit_plan(plan, view: Callable) -> PlanEditor | None:
+    """``view(plan)`` live under a plan editor in a front end; once for ``plan`` otherwise."""
+    if not is_interactive():
+        view(plan)
+        return None
+    from IPython.display import display
+
+    editor = PlanEditor(plan, view)
+    display(editor.widget)
+    return editor

@@ -1,0 +1,138 @@
+"""Sold follow-up KPIs on hand-worked sales, touches, appointments and repair orders."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tests.conftest import write_folder
+from toolkit import cadence
+from toolkit.data import load_dealer
+from toolkit.errors import UsageError
+from toolkit.resources import sample_dir
+
+PLAN = cadence.plan_from_steps({"a": (0, 2), "b": (5, 10)})
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory):
+    folder = write_folder(tmp_path_factory.mktemp("hand") / "d", {
+        "sales": """
+            deal_id,customer_id,sold_at,salesperson_id,condition
+            D1,C1,2024-01-01T10:00:00,S1,new
+            D2,C2,2024-03-25,S2,used
+            D3,C3,2023-01-10,S1,new
+            D4,C4,2023-02-01,S2,new
+        """,
+        "touches": """
+            touch_id,customer_id,occurred_at,channel,direction,template
+            T1,C1,2024-01-02T23:00:00,phone,outbound,false
+            T2,C1,2024-01-12,email,outbound,true
+            T3,C2,2024-03-27,phone,inbound,
+            T4,C2,2024-03-26,sms,,true
+            T5,C3,2023-01-15,phone,outbound,false
+            T6,C3,2022-12-31,email,outbound,true
+            T7,C3,2024-02-01,email,outbound,true
+        """,
+        "appointments": """
+            appointment_id,customer_id,set_at,scheduled_for,status
+            A1,C1,2024-01-01,2024-02-15,shown
+            A2,C1,2024-01-20,2024-02-20,no_show
+            A3,C3,2023-03-01,2023-03-10,shown
+            A4,C2,2024-03-26,2024-05-01,scheduled
+        """,
+        "repair_orders": """
+            ro_id,customer_id,opened_at,pay_type
+            R1,C3,2023-01-09,internal
+            R2,C3,2023-01-10,customer
+            R3,C3,2023-06-01,customer
+            R4,C4,2023-03-01,internal
+        """,
+    }, 'name = "Hand Motors"\nas_of = 2024-03-31\n')
+    dealer = load_dealer(folder, cache=False)
+    per_sale = cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"],
+                                      dealer["repair_orders"], PLAN, dealer.as_of)
+    return dealer, per_sale, cadence.cadence_kpis(per_sale, dealer["sales"], dealer["touches"], PLAN)
+
+
+def test_step_compliance_counts_only_closed_windows(hand):
+    _, per_sale, kpis = hand
+    assert kpis["step_compliance"] == {"a": 0.5, "b": pytest.approx(1 / 3)}  # a: D1, D2 of 4; b: D3 of D1, D3, D4
+    assert pd.isna(per_sale.set_index("deal_id").loc["D2", "b"])  # 6 days old: window b still open
+    assert kpis["full_cadence_share"] == 0.0
+
+
+def test_personalised_share_and_first_touch(hand):
+    _, per_sale, kpis = hand
+    assert kpis["personalised_share"] == 0.5  # T1, T5 of T1, T2, T4, T5 (T3 inbound, T6 before, T7 after a year)
+    assert kpis["median_days_to_first_touch"] == 1.0  # D1 1, D2 1, D3 5; D4 none
+    assert per_sale.set_index("deal_id").loc["D1", "longest_silence"] == 79  # touches on days 1 and 11, as_of day 90
+
+
+def test_hand_off_to_service(hand):
+    _, per_sale, kpis = hand
+    assert kpis["first_service_set_share"] == pytest.approx(1 / 3)  # of D1, D3, D4 only D1 (A3 is day 50)
+    assert kpis["first_service_show_rate"] == 1.0  # D1's earliest (A1) shown; D2's A4 not yet due
+    assert kpis["service_retention_12m"] == 0.5  # D3 back on day 142; D4 only internal; R2 same day
+    by_deal = per_sale.set_index("deal_id")
+    assert by_deal.loc["D3", "days_to_first_service"] == 142
+
+
+def test_call_list_and_scorecard(hand):
+    dealer, per_sale, _ = hand
+    calls = cadence.call_list(per_sale, PLAN)
+    assert calls["deal_id"].tolist() == ["D1"]  # D2 (6 days) has a step met and an appointment
+    assert calls.loc[0, "missed_steps"] == "b" and not calls.loc[0, "no_first_appointment"]
+    card = cadence.summarise_salespeople(per_sale, PLAN).set_index("salesperson_id")
+    assert card.loc["S1", "step_compliance"] == 0.5  # D1 a, D3 b of 4 due
+    assert card.loc["S2", "step_compliance"] == pytest.approx(1 / 3)  # D2 a of D2 a, D4 a, D4 b
+
+
+def test_inputs_are_not_mutated(hand):
+    dealer, _, _ = hand
+    before = {n: df.copy() for n, df in dealer.tables.items()}
+    cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"], dealer["repair_orders"],
+                           PLAN, dealer.as_of)
+    for name, df in before.items():
+        pd.testing.assert_frame_equal(dealer[name], df)
+
+
+def test_plan_windows_are_validated(tmp_path):
+    assert list(cadence.load_plan()["step"])[:2] == ["thank_you", "check_in"]
+    with pytest.raises(UsageError, match="step 'x' needs whole days"):
+        cadence.plan_from_steps({"x": (10, 5)})
+    bad = tmp_path / "plan.toml"
+    bad.write_text("[steps.late]\nstart = -1\nend = 3\n")
+    with pytest.raises(UsageError, match="plan.toml: step 'late'"):
+        cadence.load_plan(bad)
+
+
+def test_sample_kpis_match_a_hand_check():
+    dealer = load_dealer(sample_dir())
+    plan = cadence.load_plan()
+    per_sale = cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"],
+                                      dealer["repair_orders"], plan, dealer.as_of)
+    kpis = cadence.cadence_kpis(per_sale, dealer["sales"], dealer["touches"], plan)
+    # thank_you by hand: a sale 2+ days old with an outbound touch of its customer 0-2 days after it
+    s, t = dealer["sales"], dealer["touches"]
+    t = t[t["direction"].fillna("outbound") == "outbound"]
+    eligible = s[(dealer.as_of - s["sold_at"].dt.normalize()).dt.days >= 2]
+    met = 0
+    for sale in eligible.itertuples():
+        days = (t.loc[t["customer_id"] == sale.customer_id, "occurred_at"].dt.normalize() - sale.sold_at.normalize()).dt.days
+        met += bool(((days >= 0) & (days <= 2)).any())
+    assert kpis["step_compliance"]["thank_you"] == pytest.approx(met / len(eligible))
+    # the transactional salesperson lags everyone else
+    card = cadence.summarise_salespeople(per_sale, plan).set_index("salesperson_id")
+    assert card["step_compliance"].idxmin() == "S04"
+    assert card["first_service_set"].idxmin() == "S04"
+
+
+def test_retention_curve_is_monotone_and_bounded():
+    dealer = load_dealer(sample_dir())
+    plan = cadence.load_plan()
+    per_sale = cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"],
+                                      dealer["repair_orders"], plan, dealer.as_of)
+    curves = cadence.retention_curves(per_sale, "salesperson_id")
+    for _, c in curves.groupby("group"):
+        assert c["share_returned"].is_monotonic_increasing and c["share_returned"].between(0, 1).all()

@@ -1,0 +1,39 @@
+"""Widgets driven through their objects, without a browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit import cadence, widgets
+from toolkit.frontend import STATIC_ENV
+
+
+@pytest.fixture(autouse=True)
+def live(monkeypatch):
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+
+
+def test_plan_editor_recomputes_on_every_valid_edit():
+    seen = []
+    editor = widgets.PlanEditor(cadence.plan_from_steps({"a": (0, 2), "b": (5, 10)}), seen.append)
+    assert list(seen[-1]["step"]) == ["a", "b"]
+    editor.rows[1][2].value = 20  # widen b
+    assert seen[-1].set_index("step").loc["b", "end"] == 20
+    editor.add.click()
+    assert list(seen[-1]["step"]) == ["a", "b", "new_step"]
+    editor.rows[0][3].click()  # remove a
+    assert list(seen[-1]["step"]) == ["b", "new_step"]
+    count = len(seen)
+    editor.rows[0][1].value = 50  # start after end: refused, the last good view stays
+    assert len(seen) == count and "Plan not applied" in editor.message.value
+
+
+def test_explore_creates_widgets_only_with_a_front_end(monkeypatch):
+    calls = []
+    box = widgets.explore(lambda x: calls.append(x), x=widgets.choice("X", ["p", "q"], "q"))
+    assert box is not None and calls == ["q"]
+    box.children[0].children[0].value = "p"
+    assert calls[-1] == "p"
+    monkeypatch.setenv(STATIC_ENV, "1")
+    assert widgets.explore(lambda x: calls.append(x), x=widgets.choice("X", ["p", "q"], "q")) is None
+    assert calls[-1] == "q"
