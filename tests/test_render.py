@@ -160,3 +160,18 @@ def test_batch_with_a_bad_clients_file_exits_2(tmp_path):
     clients.write_text("[clients.x]\nname = 'no data key'\n")
     result = playbook("batch", str(clients), "--out", str(tmp_path / "out"))
     assert result.returncode == 2 and "needs data" in result.stderr
+
+
+def test_no_unmasked_email_or_phone_in_reports_rendered_with_defaults(demo):
+    from toolkit.data import load_dealer
+    from toolkit.knowledge import normal_email, normal_phone
+
+    customers = load_dealer(sample_dir())["customers"]
+    emails = set(normal_email(customers["email"]).dropna())
+    valid = normal_phone(customers["phone"])
+    phones = set(customers.loc[valid.notna(), "phone"]) | set(valid.dropna())
+    for page in [*demo.glob("*/report.html"), *demo.glob("*/executed.ipynb")]:
+        text = page.read_text().lower()
+        found = re.findall(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", text)
+        assert not emails & set(found), f"{page} shows a customer's e-mail"
+        assert not [p for p in phones if p.lower() in text], f"{page} shows a customer's phone"

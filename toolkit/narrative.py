@@ -32,11 +32,12 @@ def compare(value: float | None, key: str, better: str = "higher") -> str:
     if value is None or pd.isna(value):
         return f"There is no data to compare with the benchmark of {benchmark_text(key)}."
     diff = value - b["value"]
+    if abs(diff) < 0.02:
+        verdict = "about level with it"
+    else:
+        verdict = "better" if (diff > 0) == (better == "higher") else "worse"
     side = "above" if diff > 0 else "below"
-    good = (diff > 0) == (better == "higher")
-    verdict = "better than" if good and abs(diff) >= 0.02 else ("about level with" if abs(diff) < 0.02 else "worse than")
-    return (f"At {share(value)} the dealership is {abs(diff) * 100:.0f} points {side} and {verdict} the benchmark "
-            f"of {benchmark_text(key)}.")
+    return f"{share(value)} here, {abs(diff) * 100:.0f} points {side} the benchmark of {benchmark_text(key)}: {verdict}."
 
 
 def show_markdown(text: str) -> None:

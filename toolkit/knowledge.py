@@ -1,0 +1,319 @@
+"""Customer knowledge: how well the dealership knows whom it is talking to.
+
+A customer record is "known" on five counts: a valid e-mail, a valid phone, a
+postal code, at least one vehicle on file, and a household link to another
+customer. The record-quality score of a customer is the mean of those five
+(0 to 1); a salesperson's score is the mean over the customers assigned to
+them. Validity rules are the data contract's: placeholder e-mails that CRMs
+store for "no e-mail" count as missing; a phone is valid with 10 digits (11
+with a leading 1) that are not one digit repeated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+PLACEHOLDER_LOCAL = {"noemail", "no.email", "no-email", "none", "na", "n/a", "no", "declined", "refused",
+                     "unknown", "nomail", "noreply", "donotemail", "customer", "test", "x"}
+PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "na.com", "nomail.com", "noemail.net", "none.net"}
+POSTAL_RE = r"^(\d{5}(-?\d{4})?|[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d|[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})$"
+INDICATORS = ["email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_linked"]
+QUALITY_BANDS = [0, 0.4, 0.6, 0.8, 1.0001]
+BAND_LABELS = ["poor (<40%)", "thin (40-59%)", "fair (60-79%)", "good (80%+)"]
+
+
+def normal_email(email: pd.Series) -> pd.Series:
+    """E-mails lower-cased and trimmed; invalid ones and placeholders become NA."""
+    e = email.astype("str").str.strip().str.lower().where(email.notna())
+    local, _, domain = e.str.partition("@").T.values if len(e) else (e, e, e)
+    ok = e.str.match(EMAIL_RE).fillna(False).astype(bool)
+    placeholder = pd.Series(local, index=e.index).isin(PLACEHOLDER_LOCAL) | \
+        pd.Series(domain, index=e.index).isin(PLACEHOLDER_DOMAINS)
+    return e.where(ok & ~placeholder)
+
+
+def normal_phone(phone: pd.Series) -> pd.Series:
+    """Phones as their 10 digits (a leading 1 of 11 dropped); invalid or one repeated digit → NA."""
+    digits = phone.astype("str").str.replace(r"\D", "", regex=True).where(phone.notna())
+    digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
+    repeated = digits.str.match(r"^(\d)\1{9}$").fillna(False).astype(bool)
+    return digits.where((digits.str.len() == 10) & ~repeated)
+
+
+def customer_records(customers: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer with the normalised e-mail and phone, each of the five indicators,
+    the vehicle count and the record-quality score (mean of the indicators)."""
+    out = customers.copy()
+    out["email_normal"] = normal_email(out["email"])
+    out["phone_normal"] = normal_phone(out["phone"])
+    out["email_valid"] = out["email_normal"].notna()
+    out["phone_valid"] = out["phone_normal"].notna()
+    out["postal_valid"] = out["postal_code"].astype("str").str.strip().str.match(POSTAL_RE).fillna(False).astype(bool)
+    counts = vehicles.groupby("customer_id").size()
+    out["vehicles"] = out["customer_id"].map(counts).fillna(0).astype(int)
+    out["has_vehicle"] = out["vehicles"] > 0
+    household_size = out.groupby("household_id")["customer_id"].transform("size")
+    out["household_linked"] = out["household_id"].notna() & (household_size > 1)
+    out["record_quality"] = out[INDICATORS].astype(float).mean(axis=1)
+    return out
+
+
+def knowledge_kpis(records: pd.DataFrame) -> dict:
+    """The customer_knowledge KPIs (shares of customers).
+
+    - ``email_coverage`` / ``phone_coverage`` / ``postal_code_coverage``: a valid one on file;
+    - ``vehicle_coverage``: at least one vehicle on file;
+    - ``household_linked_share``: shares its household_id with another customer;
+    - ``duplicate_share``: shares a normalised e-mail or phone with another customer record
+      (a shared household landline counts here; :func:`duplicate_clusters` is stricter);
+    - ``record_quality_mean``: the mean record-quality score.
+    """
+    if records.empty:
+        return dict.fromkeys(["email_coverage", "phone_coverage", "postal_code_coverage", "vehicle_coverage",
+                              "household_linked_share", "duplicate_share", "record_quality_mean"])
+    shared = pd.Series(False, index=records.index)
+    for col in ("email_normal", "phone_normal"):
+        ids = records.groupby(col)["customer_id"].transform("nunique")
+        shared |= records[col].notna() & (ids > 1)
+    return {
+        "email_coverage": float(records["email_valid"].mean()),
+        "phone_coverage": float(records["phone_valid"].mean()),
+        "postal_code_coverage": float(records["postal_valid"].mean()),
+        "vehicle_coverage": float(records["has_vehicle"].mean()),
+        "household_linked_share": float(records["household_linked"].mean()),
+        "duplicate_share": float(shared.mean()),
+        "record_quality_mean": float(records["record_quality"].mean()),
+    }
+
+
+def duplicate_clusters(records: pd.DataFrame, sales: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Likely duplicate customer records grouped into clusters, with a suggested surviving record.
+
+    Two records are the same person when they share a normalised e-mail; or a
+    normalised phone and the same first name (household members sharing a
+    landline are not merged); or the same first and last name and postal code.
+    The survivor is the most complete record, then the one with sales, then the
+    oldest. Returns cluster, customer_id, reason, survivor (bool), record_quality.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    r = records.reset_index(drop=True)
+    first = r["first_name"].astype("str").str.strip().str.lower()
+    last = r["last_name"].astype("str").str.strip().str.lower()
+    keys = {
+        "same e-mail": r["email_normal"],
+        "same phone and first name": (r["phone_normal"] + "|" + first).where(r["phone_normal"].notna() & first.notna()),
+        "same name and postal code": (first + "|" + last + "|" + r["postal_code"].astype("str").str.strip())
+        .where(first.notna() & last.notna() & r["postal_code"].notna()),
+    }
+    edges, reasons = [], pd.Series("", index=r.index)
+    for reason, key in keys.items():
+        rows = key.dropna().rename("key").reset_index()
+        rows["first"] = rows.groupby("key")["index"].transform("first")
+        pair = rows.loc[rows["first"] != rows["index"], ["first", "index"]].set_axis(["a", "b"], axis=1)
+        edges.append(pair)
+        touched = pd.Index(pair["a"]).union(pd.Index(pair["b"]))
+        reasons[touched] = reasons[touched].where(reasons[touched] != "", reason)
+    pairs = pd.concat(edges) if edges else pd.DataFrame({"a": [], "b": []})
+    n = len(r)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs["a"].astype(int), pairs["b"].astype(int))), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    r["cluster"] = label
+    size = r.groupby("cluster")["customer_id"].transform("size")
+    dup = r[size > 1].copy()
+    if dup.empty:
+        return pd.DataFrame(columns=["cluster", "customer_id", "reason", "survivor", "record_quality"])
+    dup["reason"] = reasons[dup.index]
+    dup["has_sales"] = dup["customer_id"].isin(sales["customer_id"]) if sales is not None else False
+    created = dup["created_at"] if "created_at" in dup else pd.Series(pd.NaT, index=dup.index)
+    dup["_created"] = created.fillna(pd.Timestamp.max)
+    dup = dup.sort_values(["cluster", "record_quality", "has_sales", "_created"], ascending=[True, False, False, True])
+    dup["survivor"] = ~dup["cluster"].duplicated()
+    dup["cluster"] = dup.groupby("cluster", sort=False).ngroup() + 1
+    return dup[["cluster", "customer_id", "reason", "survivor", "record_quality"]].reset_index(drop=True)
+
+
+def household_view(records: pd.DataFrame, vehicles: pd.DataFrame) -> dict:
+    """Counts for the household view: one-member or unlinked customers, customers with no vehicle,
+    and vehicles whose owner is not a known customer."""
+    return {
+        "customers": len(records),
+        "not_linked_to_a_household": int((~records["household_linked"]).sum()),
+        "no_vehicle_on_file": int((~records["has_vehicle"]).sum()),
+        "vehicles_with_unknown_owner": int((~vehicles["customer_id"].isin(records["customer_id"])).sum()),
+        "households": int(records.loc[records["household_linked"], "household_id"].nunique()),
+    }
+
+
+def salesperson_leaderboard(records: pd.DataFrame, staff: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per salesperson: customers and the share with each indicator, and the mean record quality —
+    what a dealer could reward. Best first."""
+    g = records.groupby("salesperson_id")
+    out = g[INDICATORS].mean().astype(float)
+    out.insert(0, "customers", g.size())
+    out["record_quality"] = g["record_quality"].mean()
+    out = out.reset_index()
+    if staff is not None and "name" in staff:
+        out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
+    return out.sort_values("record_quality", ascending=False, ignore_index=True)
+
+
+def quality_by_cohort(records: pd.DataFrame) -> pd.DataFrame:
+    """Mean record quality of customers by the quarter their record was created."""
+    r = records.dropna(subset=["created_at"])
+    cohort = r["created_at"].dt.to_period("Q").dt.to_timestamp()
+    return r.groupby(cohort)["record_quality"].agg(["mean", "size"]).rename(
+        columns={"mean": "record_quality", "size": "customers"}).rename_axis("cohort").reset_index()
+
+
+def customer_value(records: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame) -> pd.DataFrame:
+    """Per customer: service revenue (non-internal repair orders), sales gross, deals, and
+    whether they bought more than once."""
+    ro = repair_orders[repair_orders["pay_type"].fillna("customer").ne("internal")]
+    service = ro.groupby("customer_id")["total"].sum()
+    gross = sales.assign(gross=sales["front_gross"].fillna(0) + sales["back_gross"].fillna(0)).groupby("customer_id")
+    out = records[["customer_id", "salesperson_id", "record_quality"]].copy()
+    out["service_revenue"] = out["customer_id"].map(service).fillna(0).astype(float)
+    out["sales_gross"] = out["customer_id"].map(gross["gross"].sum()).fillna(0).astype(float)
+    out["deals"] = out["customer_id"].map(gross.size()).fillna(0).astype(int)
+    out["repurchased"] = out["deals"] >= 2
+    out["value"] = out["service_revenue"] + out["sales_gross"]
+    return out
+
+
+def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
+    """Mean service revenue and repurchase share per record-quality band (association only)."""
+    band = pd.cut(value["record_quality"], QUALITY_BANDS, labels=BAND_LABELS, right=False)
+    return value.groupby(band, observed=False).agg(
+        customers=("customer_id", "size"), service_revenue=("service_revenue", "mean"),
+        repurchase_share=("repurchased", "mean")).rename_axis("quality_band").reset_index()
+
+
+def fix_first(records: pd.DataFrame, value: pd.DataFrame, n: int = 20, below: float = 0.6) -> pd.DataFrame:
+    """The most valuable customers whose record quality is below ``below``: what is missing for each."""
+    poor = value[value["record_quality"] < below].nlargest(n, "value")
+    missing = records.set_index("customer_id")[INDICATORS]
+    labels = {"email_valid": "e-mail", "phone_valid": "phone", "postal_valid": "postal code",
+              "has_vehicle": "vehicle", "household_linked": "household"}
+    poor = poor.assign(missing=[", ".join(labels[c] for c in INDICATORS if not missing.loc[cid, c])
+                                for cid in poor["customer_id"]])
+    return poor[["customer_id", "salesperson_id", "value", "record_quality", "missing"]].reset_index(drop=True)
+
+
+def mask_email(email: pd.Series) -> pd.Series:
+    """``alice@example.com`` → ``a***@e***.com``: enough to recognise, not to use."""
+    e = email.astype("str").str.strip()
+    parts = e.str.extract(r"^(?P<l>[^@]?)[^@]*@(?P<d>[^.@]?)[^@]*?(?P<tld>\.[^.@]+)?$")
+    masked = parts["l"].fillna("") + "***@" + parts["d"].fillna("") + "***" + parts["tld"].fillna("")
+    return masked.where(e.str.contains("@", regex=False), "***").where(email.notna())
+
+
+def mask_phone(phone: pd.Series) -> pd.Series:
+    """Any phone → ``***-***-1234`` (its last four digits)."""
+    digits = phone.astype("str").str.replace(r"\D", "", regex=True)
+    return ("***-***-" + digits.str[-4:]).where(phone.notna() & (digits.str.len() >= 4), "***").where(phone.notna())
+
+
+def inspect_record(customer_id: str, records: pd.DataFrame, clusters: pd.DataFrame, show_personal_data: bool) -> dict:
+    """What is known and missing about one customer, and their likely duplicates."""
+    row = records.loc[records["customer_id"] == customer_id]
+    if row.empty:
+        return {"customer_id": customer_id, "found": False}
+    r = row.iloc[0]
+    email = r["email"] if show_personal_data else mask_email(row["email"]).iloc[0]
+    phone = r["phone"] if show_personal_data else mask_phone(row["phone"]).iloc[0]
+    cluster = clusters.loc[clusters["customer_id"] == customer_id, "cluster"]
+    dupes = clusters[clusters["cluster"].isin(cluster) & (clusters["customer_id"] != customer_id)]
+    return {"customer_id": customer_id, "found": True, "email": email, "phone": phone,
+            "known": [c for c in INDICATORS if r[c]], "missing": [c for c in INDICATORS if not r[c]],
+            "record_quality": float(r["record_quality"]), "vehicles": int(r["vehicles"]),
+            "likely_duplicates": dupes["customer_id"].tolist()}
+
+
+def coverage_table(kpis: dict) -> pd.DataFrame:
+    """The five coverage shares and the duplicate share as rows, for a chart."""
+    names = {"email_coverage": "valid e-mail", "phone_coverage": "valid phone", "postal_code_coverage": "postal code",
+             "vehicle_coverage": "vehicle on file", "household_linked_share": "household linked",
+             "duplicate_share": "shares e-mail/phone with another record"}
+    return pd.DataFrame({"measure": list(names.values()), "share": [kpis[k] for k in names]})
+
+
+def describe_coverage(kpis: dict) -> str:
+    """What the dealership knows, in numbers, with the e-mail benchmark beside it."""
+    from toolkit.narrative import compare, share
+
+    if kpis["email_coverage"] is None:
+        return "There are no customer records."
+    weakest = min(INDICATOR_KPIS, key=lambda k: kpis[k])
+    return (f"The mean record is {share(kpis['record_quality_mean'])} complete. The weakest piece of knowledge is "
+            f"**{INDICATOR_KPIS[weakest]}** ({share(kpis[weakest])} of customers); {share(kpis['duplicate_share'])} "
+            "of records share an e-mail or phone with another record.\n\n"
+            f"- E-mail missing or unusable: {compare(1 - kpis['email_coverage'], 'crm_email_missing_low', better='lower')}")
+
+
+INDICATOR_KPIS = {"email_coverage": "a valid e-mail", "phone_coverage": "a valid phone",
+                  "postal_code_coverage": "a postal code", "vehicle_coverage": "a vehicle on file",
+                  "household_linked_share": "a household link"}
+
+
+def describe_value(bands: pd.DataFrame) -> str:
+    """How service revenue and repurchase differ between the best- and worst-known customers."""
+    from toolkit.narrative import number, share
+
+    filled = bands[bands["customers"] > 0]
+    if len(filled) < 2:
+        return "Too few customers in different quality bands to compare."
+    low, high = filled.iloc[0], filled.iloc[-1]
+    return (f"Customers with **{high['quality_band']}** records brought in {number(high['service_revenue'], 0)} of service "
+            f"revenue on average and {share(high['repurchase_share'])} bought again; those with **{low['quality_band']}** "
+            f"records brought {number(low['service_revenue'], 0)} and {share(low['repurchase_share'])}. This is an "
+            "association, not proof that better records cause more revenue: loyal customers also tend to be better "
+            "known. It does say whom the dealership cannot reach.")
+
+
+def knowledge_actions(kpis: dict, records: pd.DataFrame, board: pd.DataFrame, clusters: pd.DataFrame,
+                      fix: pd.DataFrame) -> list[str]:
+    """What to do next, naming the salespeople, records and customers concerned."""
+    from toolkit.narrative import number, share
+
+    actions = []
+    if len(board) > 1:
+        low, high = board.iloc[-1], board.iloc[0]
+        weakest = min(INDICATORS, key=lambda c: low[c])
+        name = f" ({low['name']})" if "name" in board and pd.notna(low.get("name")) else ""
+        actions.append(f"Coach **{low['salesperson_id']}{name}**: records {share(low['record_quality'])} complete "
+                       f"against {share(high['record_quality'])} for {high['salesperson_id']}; weakest on "
+                       f"{weakest.replace('_', ' ')} ({share(low[weakest])}). Reward the leaderboard's top names.")
+    if len(clusters):
+        merge = clusters[~clusters["survivor"]]
+        keep = clusters[clusters["survivor"]]["customer_id"].head(3).tolist()
+        actions.append(f"Merge **{len(merge)} duplicate records** into {clusters['cluster'].nunique()} surviving ones "
+                       f"(first survivors: {', '.join(keep)}).")
+    opted = records[records["email_opt_in"].fillna(False).astype(bool) & ~records["email_valid"]]
+    if len(opted):
+        actions.append(f"Ask **{len(opted)} customers** who opted in to e-mail for a working address: their record has "
+                       "none (or a placeholder).")
+    if len(fix):
+        top = ", ".join(f"{r.customer_id} ({r.missing})" for r in fix.head(3).itertuples())
+        actions.append(f"Fix first the {len(fix)} most valuable poorly-known customers, worth {number(fix['value'].sum(), 0)} "
+                       f"together: {top}.")
+    return actions
+
+
+def describe_record(record: dict) -> str:
+    """The record inspector's text for one customer."""
+    if not record.get("found"):
+        return f"No customer {record['customer_id']}."
+    dupes = ", ".join(record["likely_duplicates"]) or "none"
+    return (f"**{record['customer_id']}** — record {record['record_quality']:.0%} complete; e-mail `{record['email']}`, "
+            f"phone `{record['phone']}`, {record['vehicles']} vehicle(s) on file.\n\n"
+            f"- Known: {', '.join(record['known']) or 'nothing'}\n- Missing: {', '.join(record['missing']) or 'nothing'}\n"
+            f"- Likely duplicates: {dupes}")
+
+
+def household_table(view: dict) -> pd.DataFrame:
+    """:func:`household_view` as a two-column table."""
+    return pd.DataFrame({"measure": [k.replace("_", " ") for k in view], "count": list(view.values())})
