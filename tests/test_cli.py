@@ -39,13 +39,14 @@ def test_validate_the_shipped_sample():
 def test_validate_a_broken_copy_names_file_column_and_lines(sample_copy):
     path = sample_copy / "appointments.csv"
     lines = path.read_text().splitlines()
-    lines[3] = lines[3].replace(",shown,", ",showed up,")
+    row = next(i for i, line in enumerate(lines) if ",shown," in line)
+    lines[row] = lines[row].replace(",shown,", ",showed up,")
     path.write_text("\n".join(lines) + "\n")
     before = _digest(sample_copy)
     result = playbook("validate", str(sample_copy))
     assert result.returncode == 2
     assert "appointments.csv, column 'status': one of: scheduled, shown, no_show, cancelled" in result.stderr
-    assert "line 4: 'showed up'" in result.stderr
+    assert f"line {row + 1}: 'showed up'" in result.stderr
     assert "Traceback" not in result.stderr
     assert _digest(sample_copy) == before
 

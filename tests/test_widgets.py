@@ -37,3 +37,18 @@ def test_explore_creates_widgets_only_with_a_front_end(monkeypatch):
     monkeypatch.setenv(STATIC_ENV, "1")
     assert widgets.explore(lambda x: calls.append(x), x=widgets.choice("X", ["p", "q"], "q")) is None
     assert calls[-1] == "q"
+
+
+def test_taxonomy_explorer_retags_and_recomputes():
+    from toolkit import taxonomy
+
+    rules = taxonomy.load_rules()
+    seen = []
+    explorer = widgets.TaxonomyExplorer(["Happy holidays", "Book your service"], rules,
+                                        lambda s: ("", "appointment") if "Book" in s else ("", ""), seen.append)
+    assert seen == [{}] and "No rule matches" in explorer.why.value
+    explorer.gives.value = ("gift",)
+    explorer.retag.click()
+    assert seen[-1] == {"Happy holidays": ("gift", "")} and "gives <b>gift</b>" in explorer.why.value
+    explorer.subject.value = "Book your service"
+    assert "appointment" in explorer.why.value and explorer.asks.value == ("appointment",)

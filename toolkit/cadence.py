@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit.data import outbound_touches
 from toolkit.errors import UsageError
 from toolkit.resources import read_toml, shipped
 
@@ -54,15 +55,10 @@ def _day(ts: pd.Series) -> pd.Series:
     return ts.dt.normalize()
 
 
-def outbound(touches: pd.DataFrame) -> pd.DataFrame:
-    """Touches the dealership sent: direction outbound or blank."""
-    return touches[touches["direction"].fillna("outbound").eq("outbound")]
-
-
 def touches_after_sales(sales: pd.DataFrame, touches: pd.DataFrame, max_days: int) -> pd.DataFrame:
     """Every (sale, outbound touch of the same customer) pair 0..max_days days after the sale."""
     s = sales[["deal_id", "customer_id", "sold_at"]]
-    t = outbound(touches)[["touch_id", "customer_id", "occurred_at", "template"]]
+    t = outbound_touches(touches)[["touch_id", "customer_id", "occurred_at", "template"]]
     pairs = s.merge(t, on="customer_id")
     pairs["day"] = (_day(pairs["occurred_at"]) - _day(pairs["sold_at"])).dt.days
     return pairs[(pairs["day"] >= 0) & (pairs["day"] <= max_days)].reset_index(drop=True)

@@ -88,3 +88,22 @@ def chart_steps(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_form
         color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
         tooltip=[f"{color}:N", alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=y_format)],
     )
+
+
+def chart_stacked(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> alt.Chart:
+    """Stacked bars of ``y`` per time ``x``, split by ``color``."""
+    return _base(df, title).mark_bar().encode(
+        x=alt.X(f"yearmonth({x}):T", title=None), y=alt.Y(f"sum({y}):Q", title=y.replace("_", " ")),
+        color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
+        tooltip=[alt.Tooltip(f"yearmonth({x}):T", title="month"), f"{color}:N", alt.Tooltip(f"sum({y}):Q", title=y)],
+    )
+
+
+def chart_grouped(df: pd.DataFrame, x: str, y: str, group: str, title: str, x_format: str = ".0%") -> alt.Chart:
+    """Horizontal bars of ``x`` per ``y``, side by side per ``group``."""
+    return _base(df, title).mark_bar().encode(
+        x=alt.X(f"{x}:Q", axis=alt.Axis(format=x_format), title=x.replace("_", " ")),
+        y=alt.Y(f"{y}:N", title=None), yOffset=alt.YOffset(f"{group}:N"),
+        color=alt.Color(f"{group}:N", scale=alt.Scale(range=PALETTE), title=group.replace("_", " ")),
+        tooltip=[f"{y}:N", f"{group}:N", alt.Tooltip(f"{x}:Q", format=x_format)],
+    )

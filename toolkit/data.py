@@ -89,6 +89,11 @@ def load_dealer(data_dir: str | os.PathLike, tables: list[str] | None = None,
     )
 
 
+def outbound_touches(touches: pd.DataFrame) -> pd.DataFrame:
+    """Touches the dealership sent: ``direction`` outbound or blank (the contract's default)."""
+    return touches[touches["direction"].fillna("outbound").eq("outbound")]
+
+
 def filter_period(df: pd.DataFrame, column: str, start: str = "", end: str = "") -> pd.DataFrame:
     """Rows whose ``column`` date falls between ``start`` and ``end`` (whole days, both included;
     blank means open-ended)."""

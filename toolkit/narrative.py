@@ -79,3 +79,15 @@ def show_table(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 
 
     more = f"<p class='kpi-note'>Showing {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else ""
     display(HTML(table_html(df.head(max_rows), percent, decimals) + more))
+
+
+def kpi_table(kpis: dict) -> pd.DataFrame:
+    """Scalar KPIs as a two-column table of text: shares and rates as percentages, others as numbers
+    (maps and lists left out)."""
+    rows = []
+    for key, value in kpis.items():
+        if isinstance(value, (dict, list)):
+            continue
+        is_share = key.endswith(("_share", "_rate", "_coverage", "_mean")) or key.startswith(("email_", "phone_"))
+        rows.append((key.replace("_", " "), share(value, 1) if is_share else number(value, 2)))
+    return pd.DataFrame(rows, columns=["kpi", "value"])

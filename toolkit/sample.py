@@ -72,6 +72,8 @@ THEMES = [
     ("How did we do? Leave us a review", "", "review", None, 0.5, 2),
     ("Refer a friend and get $100", "price", "referral", None, 0.5, 2),
     ("Update your contact details", "", "contact_info", None, 0.5, 1.5),
+    ("A message from our general manager", "info", "", None, 1, 0.5),
+    ("Spring into something new", "", "sale", None, 0.5, 1.5),
 ]
 MAKES = {
     "Toyota": [("Camry", "sedan"), ("Corolla", "sedan"), ("RAV4", "suv"), ("Highlander", "suv"),

@@ -218,3 +218,65 @@ def edit_plan(plan, view: Callable) -> PlanEditor | None:
     editor = PlanEditor(plan, view)
     display(editor.widget)
     return editor
+
+
+class TaxonomyExplorer:
+    """Why a subject was classified as it was, and a way to re-tag it.
+
+    Pick a subject: the rules that matched it are listed with the words they
+    matched. Choose gives and asks and press "Re-tag": ``view(overrides)`` runs
+    again with every re-tag so far, so the audit changes in front of the user.
+    """
+
+    def __init__(self, subjects: list[str], rules, current: Callable[[str], tuple[str, str]], view: Callable):
+        import ipywidgets as w
+
+        from toolkit.schema import ASK_TAGS, GIVE_TAGS
+
+        self.rules, self.current, self.view = rules, current, view
+        self.overrides: dict[str, tuple[str, str]] = {}
+        self.subject = w.Dropdown(options=subjects, description="Subject", layout=w.Layout(width="600px"))
+        self.why = w.HTML()
+        self.gives = w.SelectMultiple(options=GIVE_TAGS, description="Gives", rows=5)
+        self.asks = w.SelectMultiple(options=ASK_TAGS, description="Asks", rows=5)
+        self.retag = w.Button(description="Re-tag this subject", button_style="primary")
+        self.output = w.Output()
+        self.subject.observe(lambda _: self.show_subject(), names="value")
+        self.retag.on_click(lambda _: self.apply())
+        self.widget = w.VBox([self.subject, self.why, w.HBox([self.gives, self.asks, self.retag]), self.output])
+        self.show_subject()
+        self.refresh()
+
+    def show_subject(self) -> None:
+        from toolkit.narrative import table_html
+        from toolkit.taxonomy import explain
+
+        subject = self.subject.value or ""
+        gives, asks = self.overrides.get(subject) or self.current(subject)
+        matched = explain(subject, self.rules)
+        self.why.value = (f"<p>Now: gives <b>{gives or 'nothing'}</b>, asks <b>{asks or 'nothing'}</b>.</p>"
+                          + (table_html(matched) if len(matched) else "<p>No rule matches this subject.</p>"))
+        self.gives.value = tuple(t for t in (gives or "").split(";") if t)
+        self.asks.value = tuple(t for t in (asks or "").split(";") if t)
+
+    def apply(self) -> None:
+        self.overrides[self.subject.value] = (";".join(self.gives.value), ";".join(self.asks.value))
+        self.show_subject()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.output.clear_output(wait=True)
+        with self.output:
+            self.view(dict(self.overrides))
+
+
+def explore_taxonomy(subjects: list[str], rules, current: Callable, view: Callable) -> TaxonomyExplorer | None:
+    """The taxonomy explorer in a front end; without one, ``view({})`` once."""
+    if not is_interactive():
+        view({})
+        return None
+    from IPython.display import display
+
+    explorer = TaxonomyExplorer(subjects, rules, current, view)
+    display(explorer.widget)
+    return explorer

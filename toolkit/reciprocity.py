@@ -1,0 +1,231 @@
+"""Reciprocity: what the dealership gives its customers against what it asks of them.
+
+Each outbound touch (direction outbound or blank) *gives* when its gives has a
+tag (a real price, useful information, an invitation, a gift, a reminder) and
+*asks* when its asks has one (an appointment, contact details, a sale, a
+review, a referral). A touch is *ask-only* when it asks and gives nothing,
+*give-only* when it gives and asks nothing. A relationship that only asks
+wears out; offers for a make the customer has never owned are the "wrong
+team's tickets".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from toolkit.data import outbound_touches
+
+ENGAGEMENT_DAYS = 7  # an event counts as a response when it comes after the touch, at most 7 calendar days later
+
+
+@dataclass
+class Audit:
+    """Everything the reciprocity playbook reads: classified outbound touches with flags and
+    responses, the offers with their relevance, each customer's longest ask streak, the KPIs."""
+
+    balance: pd.DataFrame
+    offers: pd.DataFrame
+    streaks: pd.Series
+    kpis: dict
+
+
+def audit(touches: pd.DataFrame, campaigns: pd.DataFrame | None, events: pd.DataFrame, vehicles: pd.DataFrame,
+          rules, overrides: dict | None = None) -> Audit:
+    """Classify, flag, link responses and offers, and compute the KPIs in one call."""
+    from toolkit.taxonomy import classify_touches
+
+    classified = classify_touches(outbound_touches(touches), campaigns, rules, overrides)
+    balance = with_response(touch_balance(classified), events)
+    offers = offer_relevance(balance, vehicles)
+    streaks = longest_ask_streaks(balance)
+    return Audit(balance, offers, streaks, reciprocity_kpis(balance, offers, streaks))
+
+
+def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
+    """Outbound touches with flags: gives, asks, ask_only, give_only, both, neither."""
+    out = outbound_touches(classified).copy()
+    out["gives_any"] = out["gives"].fillna("").ne("")
+    out["asks_any"] = out["asks"].fillna("").ne("")
+    out["ask_only"] = out["asks_any"] & ~out["gives_any"]
+    out["give_only"] = out["gives_any"] & ~out["asks_any"]
+    out["both"] = out["gives_any"] & out["asks_any"]
+    out["neither"] = ~out["gives_any"] & ~out["asks_any"]
+    out["kind"] = np.select([out["ask_only"], out["give_only"], out["both"]], ["ask only", "give only", "gives and asks"],
+                            "neither")
+    return out
+
+
+def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
+    t = balance.sort_values("occurred_at")
+    e = events[["customer_id", "occurred_at"]].rename(columns={"occurred_at": "next_event"}).sort_values("next_event")
+    nxt = pd.merge_asof(t[["touch_id", "customer_id", "occurred_at"]], e, left_on="occurred_at", right_on="next_event",
+                        by="customer_id", direction="forward", allow_exact_matches=False)
+    days = (nxt["next_event"].dt.normalize() - nxt["occurred_at"].dt.normalize()).dt.days
+    responded = pd.Series((days <= ENGAGEMENT_DAYS).to_numpy(), index=nxt["touch_id"])
+    return balance.assign(responded=balance["touch_id"].map(responded).fillna(False).astype(bool))
+
+
+def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
+    """Touches with an ``offer_make``: ``irrelevant`` when the customer owns no vehicle of that make
+    (and, where ``offer_segment`` is given, none of that segment either)."""
+    offers = balance[balance["offer_make"].notna()].copy()
+    make = vehicles.assign(m=vehicles["make"].str.lower())
+    owned_make = set(zip(make["customer_id"], make["m"]))
+    owned_segment = set(zip(make["customer_id"], make["segment"].str.lower()))
+    key_make = list(zip(offers["customer_id"], offers["offer_make"].str.lower()))
+    offers["owns_make"] = [k in owned_make for k in key_make]
+    seg = offers["offer_segment"].str.lower()
+    offers["owns_segment"] = [pd.isna(s) or (c, s) in owned_segment for c, s in zip(offers["customer_id"], seg)]
+    offers["irrelevant"] = ~offers["owns_make"] | ~offers["owns_segment"]
+    return offers
+
+
+def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
+    """Per customer with an outbound touch: the longest run of consecutive ask-only touches in time order."""
+    t = balance.sort_values(["customer_id", "occurred_at", "touch_id"])
+    new_run = t["ask_only"].ne(t["ask_only"].shift()) | t["customer_id"].ne(t["customer_id"].shift())
+    run = new_run.cumsum()
+    lengths = t[t["ask_only"]].groupby(run[t["ask_only"]]).size()
+    per_run_customer = t[t["ask_only"]].groupby(run[t["ask_only"]])["customer_id"].first()
+    longest = lengths.groupby(per_run_customer).max()
+    customers = pd.Index(t["customer_id"].unique())
+    return longest.reindex(customers, fill_value=0).rename("longest_ask_streak")
+
+
+def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dict:
+    """The reciprocity KPIs.
+
+    - ``give_ask_ratio``: outbound touches that give ÷ outbound touches that ask;
+    - ``ask_only_share`` / ``give_only_share``: shares of outbound touches;
+    - ``irrelevant_offer_share``: of touches with an offer make, the share sent to a customer who
+      owns no vehicle of that make;
+    - ``engagement_after_give_rate`` / ``engagement_after_ask_only_rate``: share of giving (resp.
+      ask-only) touches followed by an event of the customer within 7 calendar days;
+    - ``median_longest_ask_streak``: the median, over customers with an outbound touch, of their
+      longest run of consecutive ask-only touches.
+    """
+    n = len(balance)
+    asks = int(balance["asks_any"].sum())
+    give = balance[balance["gives_any"]]
+    ask_only = balance[balance["ask_only"]]
+    return {
+        "give_ask_ratio": float(balance["gives_any"].sum() / asks) if asks else None,
+        "ask_only_share": float(balance["ask_only"].mean()) if n else None,
+        "give_only_share": float(balance["give_only"].mean()) if n else None,
+        "irrelevant_offer_share": float(offers["irrelevant"].mean()) if len(offers) else None,
+        "engagement_after_give_rate": float(give["responded"].mean()) if len(give) else None,
+        "engagement_after_ask_only_rate": float(ask_only["responded"].mean()) if len(ask_only) else None,
+        "median_longest_ask_streak": float(streaks.median()) if len(streaks) else None,
+    }
+
+
+def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per group (campaign_id, channel, staff_id, month …): touches, gives, asks, give/ask ratio,
+    ask-only share and response rate."""
+    b = balance.assign(month=balance["occurred_at"].dt.to_period("M").dt.to_timestamp())
+    g = b.groupby(by)
+    out = pd.DataFrame({"touches": g.size(), "gives": g["gives_any"].sum(), "asks": g["asks_any"].sum(),
+                        "ask_only_share": g["ask_only"].mean().astype(float)})
+    if "responded" in b:
+        out["response_rate"] = g["responded"].mean().astype(float)
+    out["give_ask_ratio"] = out["gives"] / out["asks"].replace(0, np.nan)
+    return out.reset_index()
+
+
+def kind_by_month(balance: pd.DataFrame) -> pd.DataFrame:
+    """Touches per month by kind (ask only, give only, gives and asks, neither) — for a stacked chart."""
+    month = balance["occurred_at"].dt.to_period("M").dt.to_timestamp().rename("month")
+    return balance.groupby([month, "kind"]).size().rename("touches").reset_index()
+
+
+def customer_balance(balance: pd.DataFrame, streaks: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Per customer: touches, gives, asks, give/ask ratio, longest ask streak, days since the last give."""
+    g = balance.groupby("customer_id")
+    out = pd.DataFrame({"touches": g.size(), "gives": g["gives_any"].sum(), "asks": g["asks_any"].sum()})
+    out["give_ask_ratio"] = out["gives"] / out["asks"].replace(0, np.nan)
+    out["longest_ask_streak"] = streaks
+    last_give = balance[balance["gives_any"]].groupby("customer_id")["occurred_at"].max()
+    out["days_since_last_give"] = (as_of.normalize() - last_give.dt.normalize()).dt.days
+    return out.reset_index()
+
+
+def streak_distribution(streaks: pd.Series, cap: int = 10) -> pd.DataFrame:
+    """Customers by their longest ask-only streak (streaks of ``cap`` or more pooled)."""
+    capped = streaks.clip(upper=cap)
+    out = capped.value_counts().sort_index().rename_axis("longest_ask_streak").reset_index(name="customers")
+    out["label"] = out["longest_ask_streak"].astype(str).where(out["longest_ask_streak"] < cap, f"{cap}+")
+    return out
+
+
+def suppression_list(offers: pd.DataFrame, min_irrelevant: int = 2) -> pd.DataFrame:
+    """Customers who received ``min_irrelevant`` or more offers for a make they do not own: which
+    offers to stop sending them, and why."""
+    bad = offers[offers["irrelevant"]]
+    g = bad.groupby(["customer_id", "offer_make"]).agg(offers=("touch_id", "size"),
+                                                       campaigns=("campaign_id", lambda s: ", ".join(sorted(set(s.dropna())))))
+    g = g[g["offers"] >= min_irrelevant].reset_index()
+    g["why"] = g["offers"].astype(str) + " offers for " + g["offer_make"] + ", and no " + g["offer_make"] + " on file"
+    return g.rename(columns={"offer_make": "stop_offers_for"}).sort_values("offers", ascending=False, ignore_index=True)
+
+
+def response_by_kind(balance: pd.DataFrame) -> pd.DataFrame:
+    """Response rate per channel for giving touches and for ask-only touches."""
+    b = balance[balance["gives_any"] | balance["ask_only"]].assign(
+        kind=np.where(balance.loc[balance["gives_any"] | balance["ask_only"], "gives_any"], "gives", "asks only"))
+    return b.groupby(["channel", "kind"]).agg(touches=("touch_id", "size"), response_rate=("responded", "mean")).reset_index()
+
+
+def describe_balance(kpis: dict) -> str:
+    """The balance of giving and asking, in numbers."""
+    from toolkit.narrative import number, share
+
+    if kpis["give_ask_ratio"] is None and kpis["ask_only_share"] is None:
+        return "There are no outbound touches in this period."
+    return (f"For every touch that asks, the dealership sent **{number(kpis['give_ask_ratio'], 2)}** that give. "
+            f"{share(kpis['ask_only_share'])} of outbound touches only ask and {share(kpis['give_only_share'])} only give. "
+            f"The typical customer's longest run of ask-only touches is {number(kpis['median_longest_ask_streak'], 0)}.")
+
+
+def describe_response(kpis: dict) -> str:
+    """Whether giving earns more engagement than asking."""
+    from toolkit.narrative import share
+
+    give, ask = kpis["engagement_after_give_rate"], kpis["engagement_after_ask_only_rate"]
+    if give is None or ask is None:
+        return "Not enough giving and ask-only touches to compare responses."
+    ratio = f"{give / ask:.1f} times" if ask else "infinitely"
+    return (f"{share(give, 1)} of touches that give were followed by an open, click, visit or other event within "
+            f"{ENGAGEMENT_DAYS} days, against {share(ask, 1)} of ask-only touches: giving earns {ratio} the response. "
+            "Customers choose what they respond to, so this is an association; it is the pattern a relationship predicts.")
+
+
+def reciprocity_actions(kpis: dict, by_campaign: pd.DataFrame, suppress: pd.DataFrame, customers: pd.DataFrame,
+                        campaigns: pd.DataFrame | None, streak_threshold: int) -> list[str]:
+    """What to do next, naming campaigns and customers."""
+    from toolkit.narrative import share
+
+    actions = []
+    names = campaigns.set_index("campaign_id")["name"] if campaigns is not None else pd.Series(dtype=str)
+    asking = by_campaign[(by_campaign["ask_only_share"] >= 0.99) & (by_campaign["touches"] > 0)]
+    if len(asking):
+        worst = asking.sort_values("touches", ascending=False).head(3)
+        listed = ", ".join(f"{r.campaign_id} “{names.get(r.campaign_id, '')}” ({r.touches} sent)" for r in worst.itertuples())
+        actions.append(f"Add something of value to the ask-only campaigns that reach most customers: {listed}.")
+    if len(suppress):
+        actions.append(f"Suppress **{suppress['customer_id'].nunique()} customers** from offers for makes they do not own "
+                       f"(first: {', '.join(suppress['customer_id'].head(5))}).")
+    tired = customers[customers["longest_ask_streak"] >= streak_threshold]
+    if len(tired):
+        recent = tired.sort_values("days_since_last_give", ascending=False).head(5)
+        actions.append(f"Send a give-first touch (a reminder, a tip, an invitation) to the **{len(tired)} customers** with "
+                       f"{streak_threshold}+ ask-only touches in a row, starting with those longest without a give: "
+                       f"{', '.join(recent['customer_id'])}.")
+    give, ask = kpis["engagement_after_give_rate"], kpis["engagement_after_ask_only_rate"]
+    if give is not None and ask is not None and give > ask:
+        actions.append(f"Shift the mix toward giving: giving touches drew {share(give, 1)} response against {share(ask, 1)} "
+                       "for ask-only touches.")
+    return actions

@@ -1,0 +1,121 @@
+"""The give/ask taxonomy: what a touch gives the customer and what it asks of them.
+
+Touches exported with ``gives``/``asks`` tags keep them. A touch whose tags
+are both blank is classified from its subject and its campaign's name by the
+keyword rules of ``data/taxonomy.toml`` (a user can pass their own): every
+tag with a matching pattern applies. Each touch records where its tags came
+from: ``tagged`` (in the data), ``rule`` (a keyword rule), ``override`` (a
+person re-tagged the subject) or ``unclassified``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.errors import UsageError
+from toolkit.resources import read_toml, shipped
+from toolkit.schema import ASK_TAGS, GIVE_TAGS
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Keyword patterns per tag: ``gives[tag]`` and ``asks[tag]`` are lists of regular expressions."""
+
+    gives: dict[str, list[str]]
+    asks: dict[str, list[str]]
+
+    def patterns(self):
+        for kind, table in (("gives", self.gives), ("asks", self.asks)):
+            for tag, pats in table.items():
+                yield kind, tag, pats
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """Keyword rules from a taxonomy TOML; raises UsageError naming a bad tag or pattern."""
+    path = Path(path) if path else shipped("data", "taxonomy.toml")
+    try:
+        doc = read_toml(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: a taxonomy in TOML ({exc})") from None
+    rules = Rules(doc.get("gives", {}), doc.get("asks", {}))
+    for kind, tag, pats in rules.patterns():
+        allowed = GIVE_TAGS if kind == "gives" else ASK_TAGS
+        if tag not in allowed:
+            raise UsageError(f"{path}: [{kind}] tag {tag!r} is not one of {', '.join(allowed)}")
+        for pat in pats:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise UsageError(f"{path}: [{kind}] {tag}: pattern {pat!r} is not a regular expression ({exc})") from None
+    return rules
+
+
+def classify_text(text: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:
+    """(gives, asks) for each text: ``;``-joined tags in taxonomy order, NA when none matched."""
+    found = {"gives": [], "asks": []}
+    unique = pd.Series(text.dropna().unique())
+    for kind, tag, pats in rules.patterns():
+        if pats:
+            hit = unique.str.contains("|".join(f"(?:{p})" for p in pats), case=False, regex=True)
+            found[kind].append(hit.map({True: tag, False: ""}))
+    out = []
+    for kind in ("gives", "asks"):
+        if found[kind]:
+            joined = pd.concat(found[kind], axis=1).apply(lambda r: ";".join(t for t in r if t), axis=1)
+        else:
+            joined = pd.Series("", index=unique.index)
+        lookup = dict(zip(unique, joined.replace("", pd.NA)))
+        out.append(text.map(lookup).astype("str"))
+    return out[0], out[1]
+
+
+def classify_touches(touches: pd.DataFrame, campaigns: pd.DataFrame | None, rules: Rules,
+                     overrides: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+    """Touches with final ``gives``/``asks`` and ``tag_source``.
+
+    ``overrides`` maps a subject to (gives, asks) that a person chose in the
+    taxonomy explorer; they replace rule results for touches with that subject.
+    The input frame is not modified.
+    """
+    out = touches.copy()
+    names = campaigns.set_index("campaign_id")["name"] if campaigns is not None and "name" in campaigns else pd.Series(dtype="str")
+    out["classified_text"] = (out["subject"].fillna("") + " | " + out["campaign_id"].map(names).astype("str").fillna("")).str.strip(" |")
+    blank = out["gives"].isna() & out["asks"].isna()
+    gives, asks = classify_text(out.loc[blank, "classified_text"], rules)
+    out.loc[blank, "gives"], out.loc[blank, "asks"] = gives, asks
+    out["tag_source"] = "tagged"
+    out.loc[blank, "tag_source"] = (gives.notna() | asks.notna()).map({True: "rule", False: "unclassified"})
+    for subject, (g, a) in (overrides or {}).items():
+        mask = out["subject"].eq(subject) & out["tag_source"].ne("tagged")
+        out.loc[mask, "gives"] = g or pd.NA
+        out.loc[mask, "asks"] = a or pd.NA
+        out.loc[mask, "tag_source"] = "override"
+    return out
+
+
+def explain(text: str, rules: Rules) -> pd.DataFrame:
+    """Why a text was classified as it was: each (kind, tag, pattern) that matched, and the words."""
+    rows = []
+    for kind, tag, pats in rules.patterns():
+        for pat in pats:
+            match = re.search(pat, text or "", flags=re.I)
+            if match:
+                rows.append({"kind": kind, "tag": tag, "pattern": pat, "matched": match.group(0)})
+    return pd.DataFrame(rows, columns=["kind", "tag", "pattern", "matched"])
+
+
+def tag_sources(classified: pd.DataFrame) -> pd.DataFrame:
+    """How many touches were tagged in the data, classified by rule, re-tagged, or left unclassified."""
+    counts = classified["tag_source"].value_counts()
+    order = [s for s in ("tagged", "rule", "override", "unclassified") if s in counts]
+    return pd.DataFrame({"source": order, "touches": [int(counts[s]) for s in order]})
+
+
+def unclassified_subjects(classified: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The most common subjects no rule matched: where to extend the rules first."""
+    left = classified[classified["tag_source"] == "unclassified"]
+    return left["subject"].fillna("(no subject)").value_counts().head(n).rename_axis("subject").reset_index(name="touches")
