@@ -107,3 +107,18 @@ def chart_grouped(df: pd.DataFrame, x: str, y: str, group: str, title: str, x_fo
         color=alt.Color(f"{group}:N", scale=alt.Scale(range=PALETTE), title=group.replace("_", " ")),
         tooltip=[f"{y}:N", f"{group}:N", alt.Tooltip(f"{x}:Q", format=x_format)],
     )
+
+
+def chart_intervals(df: pd.DataFrame, estimate: str, lower: str, upper: str, label: str, title: str,
+                    x_format: str = ",.0f") -> alt.Chart:
+    """A point per ``label`` at ``estimate`` with a bar from ``lower`` to ``upper``, and a rule at zero."""
+    base = _base(df, title)
+    bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
+        x=alt.X(f"{lower}:Q", title="revenue per extra event", axis=alt.Axis(format=x_format)), x2=f"{upper}:Q",
+        y=alt.Y(f"{label}:N", title=None))
+    points = base.mark_point(filled=True, size=70, color=PALETTE[1]).encode(
+        x=f"{estimate}:Q", y=f"{label}:N",
+        tooltip=[f"{label}:N", alt.Tooltip(f"{estimate}:Q", format=x_format), alt.Tooltip(f"{lower}:Q", format=x_format),
+                 alt.Tooltip(f"{upper}:Q", format=x_format)])
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888", strokeDash=[3, 3]).encode(x="x:Q")
+    return bars + points + zero
