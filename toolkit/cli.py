@@ -60,6 +60,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: the number of cores)")
     p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
 
+    p = sub.add_parser("lab", help="open JupyterLab on working copies of the playbooks",
+                       description="Copy the playbooks into a working folder (existing copies are kept) with "
+                       "the data folder preset, and open JupyterLab there. The installed originals are never edited.")
+    p.add_argument("--data", help="the dealer's data folder (default: the shipped sample dealership)")
+    p.add_argument("--dir", default="playbooks-work", help="working folder (default: playbooks-work)")
+    p.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default 8888)")
+    p.add_argument("--reset", action="store_true", help="replace existing working copies with fresh ones")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+    p = sub.add_parser("workshop", help="prepare a workshop folder and serve the playbooks as apps",
+                       description="Prepare a workshop folder (a data copy per persona, the playbooks per persona, "
+                       "the facilitator's guide) and serve it with Voila: code hidden, widgets live.")
+    p.add_argument("--out", default="workshop", help="workshop folder (default: workshop)")
+    p.add_argument("--personas", nargs="+", default=["relationship", "transactional", "mixed"],
+                   help="personas to prepare (default: relationship transactional mixed)")
+    p.add_argument("--customers", type=int, default=2000, help="customers per generated store (default 2000)")
+    p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    p.add_argument("--no-serve", action="store_true", help="prepare the folder only")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
     p = sub.add_parser("validate", help="check a data folder against the data contract",
                        description="Check a data folder against the data contract. Prints a summary per table "
                        "(exit 0) or every problem found, naming file, column and rows (exit 2).")
@@ -138,7 +158,36 @@ def _cmd_batch(args) -> int:
     return EXIT_OK if summary.all_ok else EXIT_FAILED
 
 
-COMMANDS = {"validate": _cmd_validate, "sample": _cmd_sample, "render": _cmd_render,
+def _cmd_lab(args) -> int:
+    import subprocess
+
+    from toolkit.data import load_dealer
+    from toolkit.workspace import jupyter_args, prepare_playbooks
+
+    if args.data:
+        load_dealer(args.data)  # refuse bad data before a server starts
+    folder = Path(args.dir).resolve()
+    notebooks = prepare_playbooks(folder, args.data, reset=args.reset)
+    print(f"{len(notebooks)} playbooks in {folder}" + (f", reading {Path(args.data).resolve()}" if args.data else ""))
+    return subprocess.call(jupyter_args(folder, args.port, not args.no_browser))
+
+
+def _cmd_workshop(args) -> int:
+    import subprocess
+
+    from toolkit.workspace import prepare_workshop, voila_args
+
+    folder = prepare_workshop(args.out, args.personas, args.customers).resolve()
+    print(f"workshop folder: {folder}\n  facilitator's guide: {folder / 'facilitator-guide.md'}")
+    for persona in args.personas:
+        print(f"  {persona}: {folder / persona}")
+    if args.no_serve:
+        return EXIT_OK
+    print(f"serving the apps at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+    return subprocess.call(voila_args(folder, args.port, not args.no_browser))
+
+
+COMMANDS = {"lab": _cmd_lab, "workshop": _cmd_workshop, "validate": _cmd_validate, "sample": _cmd_sample, "render": _cmd_render,
             "demo": _cmd_demo, "batch": _cmd_batch}
 
 

@@ -35,7 +35,7 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def record_results(playbook: str, dealer, kpis: dict) -> dict:
+def record_results(playbook: str, dealer, kpis: dict) -> None:
     """Record a playbook's KPIs for ``results.json`` (shares are fractions 0–1; no data → None)."""
     from IPython.display import display
 
@@ -43,4 +43,3 @@ def record_results(playbook: str, dealer, kpis: dict) -> dict:
                "kpis": to_jsonable(kpis)}
     summary = ", ".join(f"{k}={v}" for k, v in payload["kpis"].items() if not isinstance(v, (dict, list)))
     display({RESULTS_MIME: payload, "text/plain": f"KPIs recorded: {summary}"}, raw=True)
-    return payload

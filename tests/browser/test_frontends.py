@@ -1,0 +1,89 @@
+"""Every playbook's widgets, end to end in JupyterLab and in Voila.
+
+Each case opens a playbook, runs it, changes one widget and checks that the displayed output
+changed accordingly. Screenshots are saved under the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import pytestmark  # noqa: F401  (skip without chromium)
+
+# playbook → (dropdown label, option to choose, text that must then appear, text shown before)
+CASES = {
+    "sold_follow_up": ("Salesperson", "S04", "sales for S04, condition all", "sales for everyone, condition all"),
+    "customer_knowledge": ("Salesperson", "S04", "customers of S04 created", "customers of everyone created"),
+    "reciprocity": ("Channel", "sms", "outbound touches for channel sms,", "outbound touches for channel all,"),
+    "engagement": ("From", "email", "from email to email", "changes associated revenue by about"),
+    "cx_alignment": ("Department", "sales", "Answers of sales beside", "Answers of "),
+}
+IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+
+
+def dropdown(page, label: str):
+    return page.locator(f".widget-dropdown:has(label:text-is('{label}')) select").first
+
+
+def output_with(page, text: str, timeout: int) -> None:
+    page.locator(f".jp-OutputArea-output:has-text({text!r})").first.wait_for(timeout=timeout)
+
+
+def change_and_check(page, name: str, shots) -> None:
+    label, option, after, before = CASES[name]
+    output_with(page, before, 120_000)
+    page.screenshot(path=str(shots / f"{name}-before.png"))
+    select = dropdown(page, label)
+    select.scroll_into_view_if_needed()
+    select.select_option(option)
+    output_with(page, after, 60_000)
+    shown = page.locator(f".jp-RenderedMarkdown:has-text({after!r})").count()
+    assert shown == 1, f"the view is shown {shown} times"
+    page.screenshot(path=str(shots / f"{name}-after.png"))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_widgets_in_jupyterlab(name, lab, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{lab}/lab/workspaces/{name}/tree/{name}.ipynb?reset")
+        page.wait_for_selector(IDLE, timeout=90_000)
+        page.click("li.lm-MenuBar-item:has-text('Run')")
+        page.click("li.lm-Menu-item:has-text('Run All Cells')")
+        page.wait_for_timeout(1000)
+        page.wait_for_selector(IDLE, timeout=240_000)
+        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']:has-text('Traceback')").count() == 0
+        assert page.locator(".jp-RenderedText:has-text('Traceback')").count() == 0
+        change_and_check(page, name, tmp_path)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_widgets_in_voila(name, voila, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{voila}/voila/render/{name}.ipynb", timeout=240_000)
+        page.wait_for_selector(".widget-dropdown", timeout=240_000)
+        assert "Traceback" not in page.inner_text("body")
+        change_and_check(page, name, tmp_path)
+    finally:
+        page.close()
+
+
+def test_the_survey_form_saves_answers_in_voila(voila, browser, workdir, tmp_path):
+    survey = workdir.parent / "data" / "survey.csv"
+    before = survey.read_text().count("\n")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{voila}/voila/render/cx_alignment.ipynb", timeout=240_000)
+        submit = page.locator("button:has-text('Submit my answers')")
+        submit.wait_for(timeout=240_000)
+        submit.scroll_into_view_if_needed()
+        submit.click()
+        page.wait_for_selector("text=Saved 12 answers for sales", timeout=30_000)
+        submit.click(force=True)  # a double click writes nothing more
+        page.screenshot(path=str(tmp_path / "survey-form.png"))
+    finally:
+        page.close()
+    assert survey.read_text().count("\n") == before + 12

@@ -1,0 +1,58 @@
+"""Working copies for JupyterLab and the workshop folder."""
+
+from __future__ import annotations
+
+import json
+
+from tests.test_cli import playbook
+from toolkit.render import available_playbooks
+from toolkit.resources import sample_dir, shipped
+from toolkit.workspace import prepare_playbooks
+
+
+def injected_data_dir(path) -> str:
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", []))
+    return "".join(cell["source"])
+
+
+def test_copies_get_the_data_folder_and_keep_edits(tmp_path):
+    data = sample_dir()
+    paths = prepare_playbooks(tmp_path / "work", data)
+    assert sorted(p.stem for p in paths) == sorted(available_playbooks())
+    assert f'data_dir = "{data.resolve()}"' in injected_data_dir(paths[0])
+    original = shipped("playbooks", paths[0].name).read_text()
+    paths[0].write_text(paths[0].read_text().replace("Why", "Why (edited)"))
+    edited = paths[0].read_text()
+    prepare_playbooks(tmp_path / "work", data)
+    assert paths[0].read_text() == edited  # a dealer's edits survive
+    prepare_playbooks(tmp_path / "work", data, reset=True)
+    assert paths[0].read_text() != edited
+    assert shipped("playbooks", paths[0].name).read_text() == original  # the installed originals are untouched
+
+
+def test_workshop_folder_through_the_command(tmp_path):
+    out = tmp_path / "ws"
+    result = playbook("workshop", "--out", str(out), "--personas", "relationship", "mixed", "--customers", "300",
+                      "--no-serve")
+    assert result.returncode == 0, result.stderr
+    assert (out / "facilitator-guide.md").read_text().startswith("# Facilitator's guide")
+    assert (out / "data" / "mixed" / "dealer.toml").read_text() == (sample_dir() / "dealer.toml").read_text()
+    assert 'persona = "relationship"' in (out / "data" / "relationship" / "dealer.toml").read_text()
+    for persona in ("relationship", "mixed"):
+        for name in available_playbooks():
+            assert str(out / "data" / persona) in injected_data_dir(out / persona / f"{name}.ipynb")
+    assert playbook("validate", str(out / "data" / "relationship")).returncode == 0
+
+
+def test_workshop_refuses_an_unknown_persona(tmp_path):
+    result = playbook("workshop", "--out", str(tmp_path / "ws"), "--personas", "friendly", "--no-serve")
+    assert result.returncode == 2 and "unknown persona friendly" in result.stderr
+
+
+def test_lab_refuses_bad_data_before_starting_a_server(tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "sales.csv").write_text("deal_id\nD1\n")
+    result = playbook("lab", "--data", str(tmp_path / "bad"), "--dir", str(tmp_path / "w"), "--no-browser")
+    assert result.returncode == 2 and "dealer.toml" in result.stderr
+    assert not (tmp_path / "w").exists()

@@ -1,0 +1,94 @@
+"""Working copies of the playbooks for JupyterLab and for workshops.
+
+People explore copies, never the installed originals: :func:`prepare_playbooks`
+copies the shipped notebooks into a folder with the data folder injected as a
+parameter (papermill's own ``injected-parameters`` cell), and keeps any copy
+that is already there, so a dealer's edits survive the next ``playbook lab``.
+:func:`prepare_workshop` builds a workshop folder: a data copy per persona, a
+set of playbooks per persona, and the facilitator's guide.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from toolkit.errors import UsageError
+from toolkit.resources import sample_dir, shipped
+
+PERSONA_TITLES = {"mixed": "Lakeside Toyota (the shipped sample: one transactional salesperson)",
+                  "relationship": "a relationship-driven store", "transactional": "a transactional store"}
+
+
+def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, reset: bool = False) -> list[Path]:
+    """Copy every shipped playbook into ``dest`` with ``data_dir`` injected; existing copies are
+    kept unless ``reset``. Returns the notebooks' paths."""
+    import nbformat
+    from papermill.parameterize import parameterize_notebook
+
+    from toolkit.render import available_playbooks
+
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in available_playbooks():
+        target = dest / f"{name}.ipynb"
+        if target.exists() and not reset:
+            written.append(target)
+            continue
+        nb = nbformat.read(shipped("playbooks", f"{name}.ipynb"), as_version=4)
+        if data_dir:
+            for cell in nb.cells:  # papermill expects the metadata its own runs add
+                cell.metadata.setdefault("tags", [])
+            nb.metadata.setdefault("papermill", {})
+            nb = parameterize_notebook(nb, {"data_dir": str(Path(data_dir).resolve())}, comment="Data folder")
+        tmp = target.with_suffix(".ipynb.tmp")
+        nbformat.write(nb, tmp)
+        tmp.replace(target)
+        written.append(target)
+    return written
+
+
+def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000, seed: int = 7) -> Path:
+    """A workshop folder: ``data/<persona>`` (the shipped sample for ``mixed``, generated stores
+    otherwise), ``<persona>/`` playbooks reading that data, and ``facilitator-guide.md``."""
+    from toolkit.sample import PERSONAS, write_sample
+
+    unknown = [p for p in personas if p not in PERSONAS]
+    if unknown:
+        raise UsageError(f"unknown persona {', '.join(unknown)}; choose from {', '.join(PERSONAS)}")
+    out = Path(out)
+    for persona in personas:
+        data = out / "data" / persona
+        if not data.exists():
+            if persona == "mixed":
+                shutil.copytree(sample_dir(), data)
+            else:
+                write_sample(data, customers=customers, persona=persona, seed=seed)
+        prepare_playbooks(out / persona, data)
+    guide = shipped("docs", "workshop.md")
+    if guide.is_file():
+        shutil.copyfile(guide, out / "facilitator-guide.md")
+    return out
+
+
+def jupyter_args(root: Path, port: int, open_browser: bool) -> list[str]:
+    """The JupyterLab command line for a working folder (root needs ``--allow-root``)."""
+    args = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--ServerApp.root_dir={root}",
+            f"--port={port}", "--ServerApp.ip=127.0.0.1"]
+    if not open_browser:
+        args.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    return args
+
+
+def voila_args(root: Path, port: int, open_browser: bool) -> list[str]:
+    """The Voila command line serving a workshop folder as apps (code hidden, widgets live)."""
+    args = [str(Path(sys.executable).with_name("voila")), str(root), f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=False"]
+    if not open_browser:
+        args.append("--no-browser")
+    return args
