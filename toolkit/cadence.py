@@ -58,7 +58,7 @@ def _day(ts: pd.Series) -> pd.Series:
 def touches_after_sales(sales: pd.DataFrame, touches: pd.DataFrame, max_days: int) -> pd.DataFrame:
     """Every (sale, outbound touch of the same customer) pair 0..max_days days after the sale."""
     s = sales[["deal_id", "customer_id", "sold_at"]]
-    t = outbound_touches(touches)[["touch_id", "customer_id", "occurred_at", "template"]]
+    t = outbound_touches(touches, ["touch_id", "customer_id", "occurred_at", "template"])
     pairs = s.merge(t, on="customer_id")
     pairs["day"] = (_day(pairs["occurred_at"]) - _day(pairs["sold_at"])).dt.days
     return pairs[(pairs["day"] >= 0) & (pairs["day"] <= max_days)].reset_index(drop=True)

@@ -89,9 +89,11 @@ def load_dealer(data_dir: str | os.PathLike, tables: list[str] | None = None,
     )
 
 
-def outbound_touches(touches: pd.DataFrame) -> pd.DataFrame:
-    """Touches the dealership sent: ``direction`` outbound or blank (the contract's default)."""
-    return touches[touches["direction"].fillna("outbound").eq("outbound")]
+def outbound_touches(touches: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Touches the dealership sent: ``direction`` outbound or blank (the contract's default).
+    ``columns`` picks the columns to keep, which is much faster on millions of touches."""
+    sent = touches["direction"].isna() | touches["direction"].eq("outbound")
+    return touches.loc[sent, columns] if columns else touches[sent]
 
 
 def filter_period(df: pd.DataFrame, column: str, start: str = "", end: str = "") -> pd.DataFrame:

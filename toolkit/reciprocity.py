@@ -60,13 +60,14 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
 
 def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
-    t = balance.sort_values("occurred_at")
+    t = balance[["customer_id", "occurred_at"]].assign(_pos=np.arange(len(balance))).sort_values("occurred_at")
     e = events[["customer_id", "occurred_at"]].rename(columns={"occurred_at": "next_event"}).sort_values("next_event")
-    nxt = pd.merge_asof(t[["touch_id", "customer_id", "occurred_at"]], e, left_on="occurred_at", right_on="next_event",
-                        by="customer_id", direction="forward", allow_exact_matches=False)
+    nxt = pd.merge_asof(t, e, left_on="occurred_at", right_on="next_event", by="customer_id",
+                        direction="forward", allow_exact_matches=False)
     days = (nxt["next_event"].dt.normalize() - nxt["occurred_at"].dt.normalize()).dt.days
-    responded = pd.Series((days <= ENGAGEMENT_DAYS).to_numpy(), index=nxt["touch_id"])
-    return balance.assign(responded=balance["touch_id"].map(responded).fillna(False).astype(bool))
+    responded = np.zeros(len(balance), bool)
+    responded[nxt["_pos"].to_numpy()] = (days <= ENGAGEMENT_DAYS).to_numpy()
+    return balance.assign(responded=responded)
 
 
 def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
@@ -86,14 +87,15 @@ def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFra
 
 def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
     """Per customer with an outbound touch: the longest run of consecutive ask-only touches in time order."""
-    t = balance.sort_values(["customer_id", "occurred_at", "touch_id"])
-    new_run = t["ask_only"].ne(t["ask_only"].shift()) | t["customer_id"].ne(t["customer_id"].shift())
-    run = new_run.cumsum()
-    lengths = t[t["ask_only"]].groupby(run[t["ask_only"]]).size()
-    per_run_customer = t[t["ask_only"]].groupby(run[t["ask_only"]])["customer_id"].first()
-    longest = lengths.groupby(per_run_customer).max()
-    customers = pd.Index(t["customer_id"].unique())
-    return longest.reindex(customers, fill_value=0).rename("longest_ask_streak")
+    codes, names = pd.factorize(balance["customer_id"])
+    order = np.lexsort((np.arange(len(balance)), balance["occurred_at"].to_numpy("datetime64[ns]"), codes))
+    customer = names.to_numpy(object)[codes[order]]  # same time: the order of the file breaks the tie
+    ask = balance["ask_only"].to_numpy(bool)[order]
+    new_customer = np.r_[True, customer[1:] != customer[:-1]]
+    run = np.cumsum(np.r_[True, ask[1:] != ask[:-1]] | new_customer)
+    runs = pd.DataFrame({"customer_id": customer[ask], "run": run[ask]})
+    longest = runs.groupby(["customer_id", "run"]).size().groupby(level=0).max()
+    return longest.reindex(pd.Index(customer[new_customer]), fill_value=0).rename("longest_ask_streak")
 
 
 def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dict:
