@@ -24,8 +24,12 @@ test: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/playbook sample --out data/sample --persona mixed --seed 7
 
+# Timings, not tests: rendering against bare papermill, then the 200,000-customer group against
+# DuckDB. Results go to benchmarks/results/.
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python benchmarks/render_bench.py
+	$(BIN)/python benchmarks/group_bench.py
 
 clean:
 	rm -rf reports .pytest_cache

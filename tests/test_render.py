@@ -175,3 +175,29 @@ def test_no_unmasked_email_or_phone_in_reports_rendered_with_defaults(demo):
         found = re.findall(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", text)
         assert not emails & set(found), f"{page} shows a customer's e-mail"
         assert not [p for p in phones if p.lower() in text], f"{page} shows a customer's phone"
+
+
+def test_sold_follow_up_with_custom_parameters(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text("[steps.call]\nstart = 0\nend = 3\n\n[steps.visit]\nstart = 20\nend = 60\n")
+    out = tmp_path / "out"
+    result = playbook("render", "sold_follow_up", "--data", str(sample_dir()), "--out", str(out),
+                      "-p", f"plan_file={plan}", "-p", "salesperson=S04", "-p", "sold_from=2023-01-01",
+                      "--as-of", "2025-03-31")
+    assert result.returncode == 0, result.stderr
+    results = json.loads((out / "sold_follow_up" / "results.json").read_text())
+    assert set(results["kpis"]["step_compliance"]) == {"call", "visit"}
+    assert results["as_of"] == "2025-03-31" and results["parameters"]["salesperson"] == "S04"
+    assert "salesperson S04" in (out / "sold_follow_up" / "report.html").read_text()
+
+
+def test_a_bad_plan_file_stops_the_render_before_any_kernel(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text("[steps.call]\nstart = 5\nend = 3\n")
+    result = playbook("render", "sold_follow_up", "--data", str(sample_dir()), "--out", str(tmp_path / "out"),
+                      "-p", f"plan_file={plan}")
+    assert result.returncode == 2 and "step 'call' needs whole days 0 <= start <= end" in result.stderr
+    assert not (tmp_path / "out").exists()
+    missing = playbook("render", "reciprocity", "--data", str(sample_dir()), "--out", str(tmp_path / "out"),
+                       "-p", "taxonomy_file=/no/such.toml")
+    assert missing.returncode == 2 and "taxonomy_file: no such file" in missing.stderr

@@ -246,6 +246,12 @@ def call_list(per_sale: pd.DataFrame, plan: pd.DataFrame, within_days: int = 120
     return out[cols].sort_values("days_since_sale", ascending=False, ignore_index=True)
 
 
+def sale_years(per_sale: pd.DataFrame) -> tuple[int, int]:
+    """The first and last year of sale (for a year-range filter)."""
+    years = per_sale["sold_at"].dt.year.dropna()
+    return (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
+
+
 def funnel(per_sale: pd.DataFrame) -> pd.DataFrame:
     """The hand-off funnel over sales at least a year old: sold → first appointment set → shown →
     back for service within 12 months (each a share of sold)."""

@@ -132,6 +132,11 @@ def table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+def cache_path(data_dir: str | os.PathLike) -> Path:
+    """The cache folder of a data folder's current content (its validated Parquet tables)."""
+    return cache_root() / _content_key(Path(data_dir))
+
+
 def cache_root() -> Path:
     """Where validated tables are cached (``$DEALER_PLAYBOOKS_CACHE`` or ~/.cache)."""
     env = os.environ.get("DEALER_PLAYBOOKS_CACHE")

@@ -68,11 +68,13 @@ def knowledge_kpis(records: pd.DataFrame) -> dict:
     - ``household_linked_share``: shares its household_id with another customer;
     - ``duplicate_share``: shares a normalised e-mail or phone with another customer record
       (a shared household landline counts here; :func:`duplicate_clusters` is stricter);
-    - ``record_quality_mean``: the mean record-quality score.
+    - ``record_quality_mean``: the mean record-quality score;
+    - ``email_opt_in_share`` / ``sms_opt_in_share``: customers who said yes (blank counts as no).
     """
     if records.empty:
         return dict.fromkeys(["email_coverage", "phone_coverage", "postal_code_coverage", "vehicle_coverage",
-                              "household_linked_share", "duplicate_share", "record_quality_mean"])
+                              "household_linked_share", "duplicate_share", "record_quality_mean",
+                              "email_opt_in_share", "sms_opt_in_share"])
     shared = pd.Series(False, index=records.index)
     for col in ("email_normal", "phone_normal"):
         ids = records.groupby(col)["customer_id"].transform("nunique")
@@ -85,6 +87,8 @@ def knowledge_kpis(records: pd.DataFrame) -> dict:
         "household_linked_share": float(records["household_linked"].mean()),
         "duplicate_share": float(shared.mean()),
         "record_quality_mean": float(records["record_quality"].mean()),
+        "email_opt_in_share": float(records["email_opt_in"].fillna(False).astype(bool).mean()),
+        "sms_opt_in_share": float(records["sms_opt_in"].fillna(False).astype(bool).mean()),
     }
 
 
@@ -237,7 +241,8 @@ def coverage_table(kpis: dict) -> pd.DataFrame:
     """The five coverage shares and the duplicate share as rows, for a chart."""
     names = {"email_coverage": "valid e-mail", "phone_coverage": "valid phone", "postal_code_coverage": "postal code",
              "vehicle_coverage": "vehicle on file", "household_linked_share": "household linked",
-             "duplicate_share": "shares e-mail/phone with another record"}
+             "duplicate_share": "shares e-mail/phone with another record", "email_opt_in_share": "opted in to e-mail",
+             "sms_opt_in_share": "opted in to text messages"}
     return pd.DataFrame({"measure": list(names.values()), "share": [kpis[k] for k in names]})
 
 

@@ -109,6 +109,22 @@ def check_parameters(paths: list[Path], parameters: dict) -> None:
                          f"these playbooks take: {', '.join(sorted(declared))}")
 
 
+def check_parameter_files(parameters: dict) -> None:
+    """Read every file a parameter names (plan, taxonomy, survey, instrument) before any kernel
+    starts, so a bad one stops the render with its message and exit 2, like bad data."""
+    from toolkit import alignment, cadence, taxonomy
+    from toolkit.data import load_table_file
+
+    readers = {"plan_file": cadence.load_plan, "taxonomy_file": taxonomy.load_rules,
+               "instrument_file": alignment.load_instrument,
+               "survey_file": lambda path: load_table_file(path, "survey")}
+    for name, read in readers.items():
+        if parameters.get(name):
+            if not Path(parameters[name]).is_file():
+                raise UsageError(f"{name}: no such file {parameters[name]}")
+            read(parameters[name])
+
+
 def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -217,6 +233,7 @@ def render_set(playbooks: list[str], data_dir: str | Path, out_dir: str | Path, 
 
     paths = [playbook_path(p) for p in playbooks]
     check_parameters(paths, parameters or {})
+    check_parameter_files(parameters or {})
     dealer = load_dealer(data_dir, as_of=as_of)  # validates and fills the cache the kernels read
     results = []
     bar = tqdm(paths, desc=dealer.name, unit="playbook", disable=not progress, leave=False)

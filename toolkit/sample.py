@@ -219,7 +219,8 @@ class _Generator:
         df["_persona"] = df["salesperson_id"].map(self.sp_persona)
         df["first_name"] = rng.choice(FIRST, n)
         df["last_name"] = rng.choice(LAST, hh_count)[household]
-        df["_propensity"] = rng.gamma(2.0, 0.5, n)  # how engaged and loyal the customer is
+        # how engaged and loyal the customer is: customers treated as a relationship answer more
+        df["_propensity"] = rng.gamma(2.0, 0.5, n) * df["_persona"].map({"relationship": 1.25, "transactional": 0.7}).to_numpy()
         span = (self.as_of - self.start).days + 2 * 365
         df["created_at"] = (self.as_of - pd.Timedelta(days=10)) - self._days(0, span, n) + self._time_of_day(n)
         df["email"] = self._emails(df)

@@ -80,7 +80,7 @@ def lab(workdir, tmp_path_factory):
     bindir = Path(sys.executable).parent
     proc = _serve([str(bindir / "jupyter"), "lab", f"--ServerApp.root_dir={workdir}", f"--port={port}",
                    "--ServerApp.ip=127.0.0.1", "--no-browser", "--allow-root", "--IdentityProvider.token=",
-                   "--ServerApp.password=", f"--LabApp.user_settings_dir={settings}",
+                   "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", f"--LabApp.user_settings_dir={settings}",
                    f"--LabApp.workspaces_dir={settings / 'ws'}"],
                   f"http://127.0.0.1:{port}/lab", settings / "lab.log")
     yield f"http://127.0.0.1:{port}"

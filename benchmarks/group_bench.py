@@ -1,0 +1,262 @@
+"""Dealer-group scale: the toolkit's KPIs against DuckDB SQL over the same Parquet files.
+
+    python benchmarks/group_bench.py [--customers 200000] [--keep DIR]
+
+1. generates the group with `playbook sample` (timed: the foundation's one-minute target);
+2. loads and validates it from CSV, then from the cache (each in a fresh process, peak memory);
+3. computes each playbook's KPIs with the toolkit and with DuckDB SQL over the validated Parquet
+   tables, checks they are equal, and prints toolkit ÷ DuckDB;
+4. renders each playbook on the group with `playbook render` (whole process, peak memory);
+5. times the computations behind the widgets (a filter or slider change) on the group.
+
+Writes benchmarks/results/group-<date>.json. Needs DuckDB (`pip install duckdb`); not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+HERE = Path(__file__).resolve().parent
+TARGET_RATIO = 1.5
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Seconds and peak memory (GB) of a whole command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1e6
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+# --- the references -------------------------------------------------------------------------
+
+def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
+    """The same KPIs as SQL over the validated Parquet tables, as of ``as_of``."""
+    import duckdb
+
+    con = duckdb.connect()
+    for p in tables.glob("*.parquet"):
+        con.execute(f"CREATE VIEW {p.stem} AS SELECT * FROM read_parquet('{p}')")
+    q = lambda sql: con.execute(sql).fetchall()
+    out = {}
+
+    def reference(name, fn):
+        value, seconds = timed(fn)
+        out[name] = (value, seconds)
+
+    reference("customer_knowledge", lambda: dict(zip(
+        ["email_coverage", "phone_coverage", "vehicle_coverage", "household_linked_share"], q("""
+        WITH c AS (
+          SELECT customer_id, household_id, lower(trim(email)) AS e,
+                 regexp_replace(phone, '\\D', '', 'g') AS d FROM customers),
+        n AS (SELECT *, CASE WHEN length(d) = 11 AND d LIKE '1%' THEN d[2:] ELSE d END AS p FROM c)
+        SELECT avg((e IS NOT NULL AND regexp_matches(e, '^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$')
+                    AND split_part(e, '@', 1) NOT IN ('noemail','no.email','no-email','none','na','n/a','no','declined',
+                        'refused','unknown','nomail','noreply','donotemail','customer','test','x')
+                    AND split_part(e, '@', 2) NOT IN ('noemail.com','none.com','na.com','nomail.com','noemail.net','none.net')
+                   )::INT),
+               avg((p IS NOT NULL AND length(p) = 10 AND NOT regexp_matches(p, '^(0{10}|1{10}|2{10}|3{10}|4{10}|5{10}|6{10}|7{10}|8{10}|9{10})$'))::INT),
+               avg((customer_id IN (SELECT customer_id FROM vehicles))::INT),
+               avg((household_id IS NOT NULL AND (SELECT count(*) FROM customers c2 WHERE c2.household_id = n.household_id) > 1)::INT)
+        FROM n""")[0])))
+
+    reference("sold_follow_up", lambda: {**{r[0]: r[1] for r in q("""
+        WITH plan(step, s, e) AS (VALUES ('thank_you',0,2),('check_in',5,10),('first_service_reminder',21,45),
+                                         ('quarter',75,120),('half_year',150,210),('anniversary',335,395)),
+        cut AS (SELECT DATE '{as_of}' AS d),
+        t AS (SELECT customer_id, occurred_at::DATE AS day FROM touches WHERE direction IS NULL OR direction = 'outbound'),
+        pairs AS (SELECT s.deal_id, datediff('day', s.sold_at::DATE, t.day) AS k FROM sales s JOIN t USING (customer_id))
+        SELECT step, avg((EXISTS (SELECT 1 FROM pairs p WHERE p.deal_id = s.deal_id AND p.k BETWEEN plan.s AND plan.e))::INT)
+        FROM sales s, plan, cut WHERE datediff('day', s.sold_at::DATE, cut.d) >= plan.e GROUP BY step""".replace("{as_of}", as_of))},
+        "median_days_to_first_touch": q("""
+        WITH t AS (SELECT customer_id, occurred_at::DATE AS day FROM touches WHERE direction IS NULL OR direction = 'outbound'),
+        f AS (SELECT s.deal_id, min(datediff('day', s.sold_at::DATE, t.day)) AS k FROM sales s JOIN t USING (customer_id)
+              WHERE t.day >= s.sold_at::DATE GROUP BY s.deal_id)
+        SELECT median(k) FROM f""")[0][0]})
+
+    reference("engagement", lambda: {"engaged_share_90d": q("""
+        SELECT avg((customer_id IN (SELECT customer_id FROM events
+                    WHERE occurred_at::DATE > DATE '{as_of}' - INTERVAL 90 DAY))::INT)
+        FROM customers""".replace("{as_of}", as_of))[0][0], **{f"events.{t}": n for t, n in q("SELECT type, count(*) FROM events GROUP BY type")}})
+
+    reference("cx_alignment", lambda: dict(zip(["alignment_index", "department_gap"], q("""
+        SELECT (SELECT avg(score) FROM survey),
+               (SELECT max(m) - min(m) FROM (SELECT avg(score) m FROM survey GROUP BY department))""")[0])))
+
+    def reciprocity_sql():
+        def tag_sql(kind):
+            parts = [f"CASE WHEN regexp_matches(txt, '{'|'.join(f'(?:{p})' for p in pats).replace(chr(39), chr(39) * 2)}', 'i') THEN '{tag}' END"
+                     for k, tag, pats in rules.patterns() if k == kind and pats]
+            return f"nullif(concat_ws(';', {', '.join(parts)}), '')"
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE b AS
+            WITH o AS (SELECT t.*, trim(coalesce(t.subject, '') || ' | ' || coalesce(c.name, ''), ' |') AS txt
+                       FROM touches t LEFT JOIN campaigns c USING (campaign_id)
+                       WHERE t.direction IS NULL OR t.direction = 'outbound'),
+            k AS (SELECT *, CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql('gives')} ELSE gives END AS g,
+                            CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql('asks')} ELSE asks END AS a FROM o)
+            SELECT *, g IS NOT NULL AS gives_any, a IS NOT NULL AS asks_any, a IS NOT NULL AND g IS NULL AS ask_only FROM k""")
+        ratio, ask_only = q("SELECT sum(gives_any::INT) / sum(asks_any::INT), avg(ask_only::INT) FROM b")[0]
+        irrelevant = q("""SELECT avg((NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = b.customer_id
+                                  AND lower(v.make) = lower(b.offer_make)))::INT) FROM b WHERE offer_make IS NOT NULL""")[0][0]
+        give_rate = q("""SELECT avg(coalesce(datediff('day', b.occurred_at::DATE, e.occurred_at::DATE) <= 7, false)::INT) FROM b
+                         ASOF LEFT JOIN events e ON b.customer_id = e.customer_id AND e.occurred_at > b.occurred_at
+                         WHERE b.gives_any""")[0][0]
+        streak = q("""WITH s AS (SELECT customer_id, ask_only, row_number() OVER w - row_number() OVER (PARTITION BY customer_id, ask_only ORDER BY occurred_at, rowid) AS grp
+                       FROM (SELECT *, rowid FROM b) WINDOW w AS (PARTITION BY customer_id ORDER BY occurred_at, rowid)),
+                      r AS (SELECT customer_id, max(CASE WHEN ask_only THEN n ELSE 0 END) AS longest
+                            FROM (SELECT customer_id, ask_only, grp, count(*) n FROM s GROUP BY ALL) GROUP BY customer_id)
+                      SELECT median(longest) FROM r""")[0][0]
+        return {"give_ask_ratio": ratio, "ask_only_share": ask_only, "irrelevant_offer_share": irrelevant,
+                "engagement_after_give_rate": give_rate, "median_longest_ask_streak": streak}
+
+    reference("reciprocity", reciprocity_sql)
+    return out
+
+
+def toolkit_kpis(data: Path) -> dict:
+    from toolkit import alignment, cadence, engagement, knowledge, reciprocity, taxonomy
+    from toolkit.data import load_dealer
+
+    d = load_dealer(data)
+    out = {}
+
+    def knowledge_kpis():
+        k = knowledge.knowledge_kpis(knowledge.customer_records(d["customers"], d["vehicles"]))
+        return {n: k[n] for n in ["email_coverage", "phone_coverage", "vehicle_coverage", "household_linked_share"]}
+
+    def cadence_kpis():
+        plan = cadence.load_plan()
+        per_sale = cadence.sale_follow_up(d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan, d.as_of)
+        k = cadence.cadence_kpis(per_sale, d["sales"], d["touches"], plan)
+        return {**k["step_compliance"], "median_days_to_first_touch": k["median_days_to_first_touch"]}
+
+    def engagement_kpis():
+        k = engagement.engagement_kpis_basic(d["customers"], d["events"], d.as_of)
+        return {"engaged_share_90d": k["engaged_share_90d"],
+                **{f"events.{t}": n for t, n in k["events_by_type"].items() if n}}
+
+    def reciprocity_kpis():
+        k = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules()).kpis
+        return {n: k[n] for n in ["give_ask_ratio", "ask_only_share", "irrelevant_offer_share",
+                                  "engagement_after_give_rate", "median_longest_ask_streak"]}
+
+    def alignment_kpis():
+        k = alignment.alignment_kpis(d["survey"])
+        return {"alignment_index": k["alignment_index"], "department_gap": k["department_gap"]}
+
+    for name, fn in [("customer_knowledge", knowledge_kpis), ("sold_follow_up", cadence_kpis),
+                     ("engagement", engagement_kpis), ("reciprocity", reciprocity_kpis), ("cx_alignment", alignment_kpis)]:
+        out[name] = timed(fn)
+    return out
+
+
+def widget_latency(data: Path) -> dict:
+    """Seconds for the computation behind one widget change in each playbook."""
+    from toolkit import alignment, cadence, engagement, knowledge, reciprocity, taxonomy
+    from toolkit.data import load_dealer
+
+    d = load_dealer(data)
+    plan = cadence.load_plan()
+    per_sale = cadence.sale_follow_up(d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan, d.as_of)
+    records = knowledge.customer_records(d["customers"], d["vehicles"])
+    balance = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules()).balance
+    statements, _ = alignment.load_instrument()
+    frame = engagement.model_frame(d["customers"], d["events"], d["sales"], d["repair_orders"], d.as_of)
+    alloc = engagement.allocation(engagement.fit_revenue_model(frame), d["touches"], d["events"], d["campaigns"])
+    changes = {
+        "sold_follow_up: salesperson filter": lambda: cadence.compliance_by(
+            per_sale[per_sale["salesperson_id"] == "S04"].assign(store="S04"), plan, "store"),
+        "sold_follow_up: plan edit": lambda: cadence.sale_follow_up(
+            d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan.iloc[:-1], d.as_of),
+        "customer_knowledge: salesperson filter": lambda: knowledge.knowledge_kpis(records[records["salesperson_id"] == "S04"]),
+        "reciprocity: channel filter": lambda: reciprocity.balance_by(
+            balance[balance["channel"] == "sms"].assign(selection="s"), "selection"),
+        "engagement: window slider": lambda: engagement.fit_revenue_model(engagement.model_frame(
+            d["customers"], d["events"], d["sales"], d["repair_orders"], d.as_of, 180, 90)),
+        "engagement: budget what-if": lambda: engagement.budget_shift(alloc, "mail", "email", 1000),
+        "cx_alignment: department": lambda: alignment.compare_department(d["survey"], statements, "sales"),
+    }
+    return {name: timed(fn)[1] for name, fn in changes.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument("--keep", help="keep the generated group in this folder")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="group-bench-"))
+    env = {**os.environ, "DEALER_PLAYBOOKS_CACHE": str(tmp / "cache")}
+    os.environ["DEALER_PLAYBOOKS_CACHE"] = env["DEALER_PLAYBOOKS_CACHE"]
+    group = Path(args.keep) if args.keep else tmp / "group"
+    result: dict = {"date": str(date.today()), "customers": args.customers,
+                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    gen, _ = run([str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers), "--seed", "11"])
+    load_csv, mem_csv = run([str(BIN / "playbook"), "validate", str(group)], env)
+    probe = [str(sys.executable), "-c", f"from toolkit.data import load_dealer; load_dealer({str(group)!r})"]
+    run(probe, env)  # fills the cache
+    load_cache, mem_cache = run(probe, env)
+    result["seconds"] = {"generate_csv": gen, "load_validate_csv": load_csv, "load_from_cache": load_cache}
+    result["peak_gb"] = {"load_validate_csv": mem_csv, "load_from_cache": mem_cache}
+
+    from toolkit.data import cache_path
+    from toolkit.taxonomy import load_rules
+
+    ours = toolkit_kpis(group)
+    from toolkit.data import load_dealer
+
+    ref = duckdb_kpis(cache_path(group), load_rules(), load_dealer(group).as_of_text)
+    result["kpis"] = {}
+    print(f"\n{'playbook':20} {'toolkit s':>10} {'duckdb s':>9} {'ratio':>6}  equal")
+    for name, (values, seconds) in ours.items():
+        ref_values, ref_seconds = ref[name]
+        equal = all(abs((values[k] or 0) - (ref_values.get(k) or 0)) < 1e-9 * max(1, abs(values[k] or 0))
+                    for k in values if k in ref_values)
+        ratio = seconds / ref_seconds
+        result["kpis"][name] = {"toolkit_s": seconds, "duckdb_s": ref_seconds, "ratio": ratio, "equal": equal,
+                                "toolkit": values, "duckdb": ref_values}
+        print(f"{name:20} {seconds:10.2f} {ref_seconds:9.2f} {ratio:6.1f}  {equal}"
+              + ("" if ratio <= TARGET_RATIO else f"   (target ≤ {TARGET_RATIO})"))
+    renders = {}
+    for name in ours:
+        seconds, peak = run([str(BIN / "playbook"), "render", name, "--data", str(group), "--out", str(tmp / "out")], env)
+        renders[name] = {"seconds": seconds, "peak_gb": peak}
+    result["render"] = renders
+    from toolkit.resources import sample_dir
+
+    result["widget_s"] = widget_latency(group)
+    result["widget_s_sample"] = widget_latency(sample_dir())
+    print(f"\ngenerate {gen:.1f}s · load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · from cache {load_cache:.1f}s")
+    for name, r in renders.items():
+        print(f"render {name:20} {r['seconds']:6.1f}s  peak {r['peak_gb']:.1f} GB")
+    print(f"{'widget change':46} {'sample ms':>10} {'group ms':>10}   (target < 250 ms)")
+    for name, s in result["widget_s"].items():
+        print(f"{name:46} {result['widget_s_sample'][name] * 1000:10.0f} {s * 1000:10.0f}")
+    out = HERE / "results" / f"group-{date.today()}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"wrote {out}")
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
