@@ -151,3 +151,15 @@ def test_table_files_prefers_parquet(tmp_path):
     (tmp_path / "sales.csv").write_text("x")
     (tmp_path / "sales.parquet").write_text("x")
     assert table_files(tmp_path)["sales"].suffix == ".parquet"
+
+
+def test_parquet_problems_name_rows_not_lines(tmp_path):
+    import pandas as pd
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    pd.DataFrame({"deal_id": ["D1", "D2"], "customer_id": ["C1", "C2"], "sold_at": ["2024-01-01", "soon"]}).to_parquet(
+        folder / "sales.parquet")
+    (folder / "dealer.toml").write_text('name = "X"\n')
+    (problem,) = _problems(folder)
+    assert "sales.parquet, column 'sold_at'" in problem and "row 2: 'soon'" in problem

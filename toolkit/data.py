@@ -25,7 +25,7 @@ from toolkit import schema
 from toolkit.errors import DataError, Problem
 from toolkit.parse import PARSERS, parse_choice
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 MAX_ROWS_SHOWN = 5
 
 
@@ -253,7 +253,7 @@ def _problem(path: Path, column: str | None, expected: str, raw: pd.Series, mask
     bad = raw[mask]
     shown = bad.head(MAX_ROWS_SHOWN)
     rows = tuple(zip(_row_labels(path, shown.index), ("" if pd.isna(v) else str(v) for v in shown)))
-    return Problem(path.name, column, expected, rows, int(mask.sum()))
+    return Problem(path.name, column, expected, rows, int(mask.sum()), "row" if path.suffix == ".parquet" else "line")
 
 
 def _read_table(path: Path, table: schema.Table, problems: list[Problem]) -> pd.DataFrame | None:
@@ -399,7 +399,7 @@ def _write_cache(dealer: Dealer, target: Path) -> None:
 def _read_cache(folder: Path, cached: Path) -> Dealer:
     meta = json.loads((cached / "meta.json").read_text())
     tables = {p.stem: pd.read_parquet(p) for p in cached.glob("*.parquet")}
-    warnings = [Problem(w["file"], w["column"], w["expected"], tuple(map(tuple, w["rows"])), w["count"])
+    warnings = [Problem(w["file"], w["column"], w["expected"], tuple(map(tuple, w["rows"])), w["count"], w["unit"])
                 for w in meta["warnings"]]
     as_of = pd.Timestamp(meta["as_of"]) if meta["as_of"] else None
     return Dealer(meta["name"], as_of, folder, meta["settings"], tables, warnings)

@@ -27,12 +27,13 @@ class Problem:
     expected: str
     rows: tuple[tuple[int, str], ...] = ()
     count: int = 0
+    unit: str = "line"  # "line" of a CSV file, "row" of a Parquet file
 
     def __str__(self) -> str:
         where = self.file if self.column is None else f"{self.file}, column '{self.column}'"
         text = f"{where}: {self.expected}"
         if self.rows:
-            shown = "; ".join(f"line {line}: {value!r}" for line, value in self.rows)
+            shown = "; ".join(f"{self.unit} {line}: {value!r}" for line, value in self.rows)
             more = f" (and {self.count - len(self.rows)} more)" if self.count > len(self.rows) else ""
             text += f"\n    {shown}{more}"
         return text
