@@ -1,6 +1,6 @@
 """Dealer-group scale: the toolkit's KPIs against DuckDB SQL over the same Parquet files.
 
-    python benchmarks/group_bench.py [--customers 200000] [--keep DIR]
+    python benchmarks/group_bench.py [--customers 200000] [--keep DIR | --data DIR] [--only PART ...]
 
 1. generates the group with `playbook sample` (timed: the foundation's one-minute target);
 2. loads and validates it from CSV, then from the cache (each in a fresh process, peak memory);
@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,13 +32,38 @@ TARGET_RATIO = 1.5
 
 
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Seconds and peak memory (GB) of a whole command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and peak memory (GB) of a whole command: the most its processes (a render and its
+    kernel, say) held at once, sampled every 20 ms from /proc."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(0.02)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1e6
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr.read().decode()}")
+    return seconds, peak / 1e9
+
+
+def tree_rss(root: int) -> int:
+    """Bytes resident in ``root`` and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(") ", 1)
+            fields = rest.split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+            rss[int(stat.parent.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
 
 
 def timed(fn):
@@ -54,6 +78,8 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
     """The same KPIs as SQL over the validated Parquet tables, as of ``as_of``."""
     import duckdb
 
+    from toolkit.knowledge import POSTAL_RE
+
     con = duckdb.connect()
     for p in tables.glob("*.parquet"):
         con.execute(f"CREATE VIEW {p.stem} AS SELECT * FROM read_parquet('{p}')")
@@ -64,21 +90,34 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
         value, seconds = timed(fn)
         out[name] = (value, seconds)
 
-    reference("customer_knowledge", lambda: dict(zip(
-        ["email_coverage", "phone_coverage", "vehicle_coverage", "household_linked_share"], q("""
+    knowledge_names = ["email_coverage", "phone_coverage", "postal_code_coverage", "vehicle_coverage",
+                       "household_linked_share", "duplicate_share", "record_quality_mean",
+                       "email_opt_in_share", "sms_opt_in_share"]
+    knowledge_sql = r"""
         WITH c AS (
-          SELECT customer_id, household_id, lower(trim(email)) AS e,
-                 regexp_replace(phone, '\\D', '', 'g') AS d FROM customers),
-        n AS (SELECT *, CASE WHEN length(d) = 11 AND d LIKE '1%' THEN d[2:] ELSE d END AS p FROM c)
-        SELECT avg((e IS NOT NULL AND regexp_matches(e, '^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$')
+          SELECT customer_id, household_id, email_opt_in, sms_opt_in, lower(trim(email)) AS e,
+                 regexp_replace(phone, '\D', '', 'g') AS d,
+                 coalesce(regexp_full_match(trim(postal_code), '{postal}'), false) AS postal_ok FROM customers),
+        n AS (SELECT *, CASE WHEN length(d) = 11 AND d LIKE '1%' THEN d[2:] ELSE d END AS p FROM c),
+        v AS (SELECT *,
+                coalesce(regexp_matches(e, '^[^@\s]+@[^@\s]+\.[a-z]{2,}$')
                     AND split_part(e, '@', 1) NOT IN ('noemail','no.email','no-email','none','na','n/a','no','declined',
                         'refused','unknown','nomail','noreply','donotemail','customer','test','x')
-                    AND split_part(e, '@', 2) NOT IN ('noemail.com','none.com','na.com','nomail.com','noemail.net','none.net')
-                   )::INT),
-               avg((p IS NOT NULL AND length(p) = 10 AND NOT regexp_matches(p, '^(0{10}|1{10}|2{10}|3{10}|4{10}|5{10}|6{10}|7{10}|8{10}|9{10})$'))::INT),
-               avg((customer_id IN (SELECT customer_id FROM vehicles))::INT),
-               avg((household_id IS NOT NULL AND (SELECT count(*) FROM customers c2 WHERE c2.household_id = n.household_id) > 1)::INT)
-        FROM n""")[0])))
+                    AND split_part(e, '@', 2) NOT IN ('noemail.com','none.com','na.com','nomail.com','noemail.net','none.net'),
+                    false) AS e_ok,
+                coalesce(length(p) = 10 AND NOT regexp_matches(p, '^(0{10}|1{10}|2{10}|3{10}|4{10}|5{10}|6{10}|7{10}|8{10}|9{10})$'),
+                    false) AS p_ok,
+                customer_id IN (SELECT customer_id FROM vehicles) AS has_vehicle,
+                coalesce(household_id IN (SELECT household_id FROM customers GROUP BY 1 HAVING count(*) > 1), false) AS linked
+              FROM n),
+        shared_e AS (SELECT e FROM v WHERE e_ok GROUP BY e HAVING count(DISTINCT customer_id) > 1),
+        shared_p AS (SELECT p FROM v WHERE p_ok GROUP BY p HAVING count(DISTINCT customer_id) > 1)
+        SELECT avg(e_ok::INT), avg(p_ok::INT), avg(postal_ok::INT), avg(has_vehicle::INT), avg(linked::INT),
+               avg(((e_ok AND e IN (SELECT e FROM shared_e)) OR (p_ok AND p IN (SELECT p FROM shared_p)))::INT),
+               avg((e_ok::INT + p_ok::INT + postal_ok::INT + has_vehicle::INT + linked::INT) / 5),
+               avg(coalesce(email_opt_in, false)::INT), avg(coalesce(sms_opt_in, false)::INT)
+        FROM v""".replace("{postal}", POSTAL_RE)
+    reference("customer_knowledge", lambda: dict(zip(knowledge_names, q(knowledge_sql)[0])))
 
     reference("sold_follow_up", lambda: {**{r[0]: r[1] for r in q("""
         WITH plan(step, s, e) AS (VALUES ('thank_you',0,2),('check_in',5,10),('first_service_reminder',21,45),
@@ -142,7 +181,7 @@ def toolkit_kpis(data: Path) -> dict:
 
     def knowledge_kpis():
         k = knowledge.knowledge_kpis(knowledge.customer_records(d["customers"], d["vehicles"]))
-        return {n: k[n] for n in ["email_coverage", "phone_coverage", "vehicle_coverage", "household_linked_share"]}
+        return k
 
     def cadence_kpis():
         plan = cadence.load_plan()
@@ -199,63 +238,90 @@ def widget_latency(data: Path) -> dict:
     return {name: timed(fn)[1] for name, fn in changes.items()}
 
 
+PARTS = ("load", "kpis", "render", "widgets")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--keep", help="keep the generated group in this folder")
+    parser.add_argument("--data", help="use this already generated group instead of generating one")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS),
+                        help="run only these parts (default: all); results go to a file all the same")
+    parser.add_argument("--cache", help="cache folder to use and keep (default: a fresh one, removed at the end)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="group-bench-"))
-    env = {**os.environ, "DEALER_PLAYBOOKS_CACHE": str(tmp / "cache")}
-    os.environ["DEALER_PLAYBOOKS_CACHE"] = env["DEALER_PLAYBOOKS_CACHE"]
-    group = Path(args.keep) if args.keep else tmp / "group"
+    cache = args.cache or str(tmp / "cache")
+    env = {**os.environ, "DEALER_PLAYBOOKS_CACHE": cache}
+    os.environ["DEALER_PLAYBOOKS_CACHE"] = cache
+    group = Path(args.data or args.keep or tmp / "group")
     result: dict = {"date": str(date.today()), "customers": args.customers,
                     "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
-    gen, _ = run([str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers), "--seed", "11"])
-    load_csv, mem_csv = run([str(BIN / "playbook"), "validate", str(group)], env)
+    if not args.data:
+        gen, _ = run([str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers), "--seed", "11"])
+        result["seconds"] = {"generate_csv": gen}
+        print(f"generate {gen:.1f}s")
     probe = [str(sys.executable), "-c", f"from toolkit.data import load_dealer; load_dealer({str(group)!r})"]
-    run(probe, env)  # fills the cache
-    load_cache, mem_cache = run(probe, env)
-    result["seconds"] = {"generate_csv": gen, "load_validate_csv": load_csv, "load_from_cache": load_cache}
-    result["peak_gb"] = {"load_validate_csv": mem_csv, "load_from_cache": mem_cache}
+    if "load" in args.only:
+        load_csv, mem_csv = run([str(BIN / "playbook"), "validate", str(group)], env)
+        run(probe, env)  # fills the cache
+        load_cache, mem_cache = run(probe, env)
+        result.setdefault("seconds", {}).update(load_validate_csv=load_csv, load_from_cache=load_cache)
+        result["peak_gb"] = {"load_validate_csv": mem_csv, "load_from_cache": mem_cache}
+        print(f"load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · from cache {load_cache:.1f}s ({mem_cache:.1f} GB)")
+    else:
+        run(probe, env)
+    if "kpis" in args.only:
+        result["kpis"] = compare_kpis(group)
+    if "render" in args.only:
+        result["render"] = {}
+        for name in PLAYBOOKS:
+            seconds, peak = run([str(BIN / "playbook"), "render", name, "--data", str(group), "--out", str(tmp / "out")], env)
+            result["render"][name] = {"seconds": seconds, "peak_gb": peak}
+            print(f"render {name:20} {seconds:6.1f}s  peak {peak:.1f} GB")
+    if "widgets" in args.only:
+        from toolkit.resources import sample_dir
 
-    from toolkit.data import cache_path
-    from toolkit.taxonomy import load_rules
-
-    ours = toolkit_kpis(group)
-    from toolkit.data import load_dealer
-
-    ref = duckdb_kpis(cache_path(group), load_rules(), load_dealer(group).as_of_text)
-    result["kpis"] = {}
-    print(f"\n{'playbook':20} {'toolkit s':>10} {'duckdb s':>9} {'ratio':>6}  equal")
-    for name, (values, seconds) in ours.items():
-        ref_values, ref_seconds = ref[name]
-        equal = all(abs((values[k] or 0) - (ref_values.get(k) or 0)) < 1e-9 * max(1, abs(values[k] or 0))
-                    for k in values if k in ref_values)
-        ratio = seconds / ref_seconds
-        result["kpis"][name] = {"toolkit_s": seconds, "duckdb_s": ref_seconds, "ratio": ratio, "equal": equal,
-                                "toolkit": values, "duckdb": ref_values}
-        print(f"{name:20} {seconds:10.2f} {ref_seconds:9.2f} {ratio:6.1f}  {equal}"
-              + ("" if ratio <= TARGET_RATIO else f"   (target ≤ {TARGET_RATIO})"))
-    renders = {}
-    for name in ours:
-        seconds, peak = run([str(BIN / "playbook"), "render", name, "--data", str(group), "--out", str(tmp / "out")], env)
-        renders[name] = {"seconds": seconds, "peak_gb": peak}
-    result["render"] = renders
-    from toolkit.resources import sample_dir
-
-    result["widget_s"] = widget_latency(group)
-    result["widget_s_sample"] = widget_latency(sample_dir())
-    print(f"\ngenerate {gen:.1f}s · load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · from cache {load_cache:.1f}s")
-    for name, r in renders.items():
-        print(f"render {name:20} {r['seconds']:6.1f}s  peak {r['peak_gb']:.1f} GB")
-    print(f"{'widget change':46} {'sample ms':>10} {'group ms':>10}   (target < 250 ms)")
-    for name, s in result["widget_s"].items():
-        print(f"{name:46} {result['widget_s_sample'][name] * 1000:10.0f} {s * 1000:10.0f}")
+        result["widget_s"] = widget_latency(group)
+        result["widget_s_sample"] = widget_latency(sample_dir())
+        print(f"{'widget change':46} {'sample ms':>10} {'group ms':>10}   (target < 250 ms)")
+        for name, s in result["widget_s"].items():
+            print(f"{name:46} {result['widget_s_sample'][name] * 1000:10.0f} {s * 1000:10.0f}")
     out = HERE / "results" / f"group-{date.today()}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"wrote {out}")
-    if not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+PLAYBOOKS = ("customer_knowledge", "sold_follow_up", "engagement", "reciprocity", "cx_alignment")
+
+
+def compare_kpis(group: Path) -> dict:
+    """Each playbook's KPIs from the toolkit and from DuckDB, checked equal, with the time ratio."""
+    from toolkit.data import cache_path, load_dealer
+    from toolkit.taxonomy import load_rules
+
+    ours = toolkit_kpis(group)
+    ref = duckdb_kpis(cache_path(group), load_rules(), load_dealer(group).as_of_text)
+    result = {}
+    print(f"\n{'playbook':20} {'toolkit s':>10} {'duckdb s':>9} {'ratio':>6}  equal")
+    for name, (values, seconds) in ours.items():
+        ref_values, ref_seconds = ref[name]
+        unequal = [k for k in values if not same(values[k], ref_values.get(k))]
+        ratio = seconds / ref_seconds
+        result[name] = {"toolkit_s": seconds, "duckdb_s": ref_seconds, "ratio": ratio, "equal": not unequal,
+                        "toolkit": values, "duckdb": ref_values}
+        print(f"{name:20} {seconds:10.2f} {ref_seconds:9.2f} {ratio:6.1f}  {not unequal}"
+              + ("" if ratio <= TARGET_RATIO else f"   (target ≤ {TARGET_RATIO})")
+              + "".join(f"\n    {k}: toolkit {values[k]!r} · duckdb {ref_values.get(k)!r}" for k in unequal))
+    return result
+
+
+def same(a, b) -> bool:
+    """Equal numbers, to floating-point rounding."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
 
 
 if __name__ == "__main__":

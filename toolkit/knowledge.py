@@ -27,10 +27,9 @@ BAND_LABELS = ["poor (<40%)", "thin (40-59%)", "fair (60-79%)", "good (80%+)"]
 def normal_email(email: pd.Series) -> pd.Series:
     """E-mails lower-cased and trimmed; invalid ones and placeholders become NA."""
     e = email.astype("str").str.strip().str.lower().where(email.notna())
-    local, _, domain = e.str.partition("@").T.values if len(e) else (e, e, e)
+    parts = e.str.partition("@")
     ok = e.str.match(EMAIL_RE).fillna(False).astype(bool)
-    placeholder = pd.Series(local, index=e.index).isin(PLACEHOLDER_LOCAL) | \
-        pd.Series(domain, index=e.index).isin(PLACEHOLDER_DOMAINS)
+    placeholder = parts[0].isin(PLACEHOLDER_LOCAL) | parts[2].isin(PLACEHOLDER_DOMAINS)
     return e.where(ok & ~placeholder)
 
 
@@ -38,7 +37,7 @@ def normal_phone(phone: pd.Series) -> pd.Series:
     """Phones as their 10 digits (a leading 1 of 11 dropped); invalid or one repeated digit → NA."""
     digits = phone.astype("str").str.replace(r"\D", "", regex=True).where(phone.notna())
     digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
-    repeated = digits.str.match(r"^(\d)\1{9}$").fillna(False).astype(bool)
+    repeated = digits.str[1:] == digits.str[:-1]  # equal when shifted by one: one digit throughout
     return digits.where((digits.str.len() == 10) & ~repeated)
 
 
