@@ -185,8 +185,9 @@ def toolkit_kpis(data: Path) -> dict:
 
     def cadence_kpis():
         plan = cadence.load_plan()
-        per_sale = cadence.sale_follow_up(d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan, d.as_of)
-        k = cadence.cadence_kpis(per_sale, d["sales"], d["touches"], plan)
+        pairs = cadence.touches_after_sales(d["sales"], d["touches"], cadence.horizon(plan))
+        per_sale = cadence.sale_follow_up(d["sales"], pairs, d["appointments"], d["repair_orders"], plan, d.as_of)
+        k = cadence.cadence_kpis(per_sale, pairs, plan)
         return {**k["step_compliance"], "median_days_to_first_touch": k["median_days_to_first_touch"]}
 
     def engagement_kpis():
@@ -216,7 +217,8 @@ def widget_latency(data: Path) -> dict:
 
     d = load_dealer(data)
     plan = cadence.load_plan()
-    per_sale = cadence.sale_follow_up(d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan, d.as_of)
+    pairs = cadence.touches_after_sales(d["sales"], d["touches"], cadence.horizon(plan))
+    per_sale = cadence.sale_follow_up(d["sales"], pairs, d["appointments"], d["repair_orders"], plan, d.as_of)
     records = knowledge.customer_records(d["customers"], d["vehicles"])
     balance = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules()).balance
     statements, _ = alignment.load_instrument()
@@ -225,8 +227,8 @@ def widget_latency(data: Path) -> dict:
     changes = {
         "sold_follow_up: salesperson filter": lambda: cadence.compliance_by(
             per_sale[per_sale["salesperson_id"] == "S04"].assign(store="S04"), plan, "store"),
-        "sold_follow_up: plan edit": lambda: cadence.sale_follow_up(
-            d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan.iloc[:-1], d.as_of),
+        "sold_follow_up: plan edit": lambda: cadence.compliance_by(
+            cadence.plan_steps(per_sale, pairs, plan.iloc[:-1]).assign(store="all"), plan.iloc[:-1], "store"),
         "customer_knowledge: salesperson filter": lambda: knowledge.knowledge_kpis(records[records["salesperson_id"] == "S04"]),
         "reciprocity: channel filter": lambda: reciprocity.balance_by(
             balance[balance["channel"] == "sms"].assign(selection="s"), "selection"),

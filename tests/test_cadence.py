@@ -50,9 +50,10 @@ def hand(tmp_path_factory):
         """,
     }, 'name = "Hand Motors"\nas_of = 2024-03-31\n')
     dealer = load_dealer(folder, cache=False)
-    per_sale = cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"],
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
+    per_sale = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"],
                                       dealer["repair_orders"], PLAN, dealer.as_of)
-    return dealer, per_sale, cadence.cadence_kpis(per_sale, dealer["sales"], dealer["touches"], PLAN)
+    return dealer, per_sale, cadence.cadence_kpis(per_sale, pairs, PLAN)
 
 
 def test_step_compliance_counts_only_closed_windows(hand):
@@ -91,8 +92,8 @@ def test_call_list_and_scorecard(hand):
 def test_inputs_are_not_mutated(hand):
     dealer, _, _ = hand
     before = {n: df.copy() for n, df in dealer.tables.items()}
-    cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"], dealer["repair_orders"],
-                           PLAN, dealer.as_of)
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
+    cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], PLAN, dealer.as_of)
     for name, df in before.items():
         pd.testing.assert_frame_equal(dealer[name], df)
 
@@ -110,9 +111,10 @@ def test_plan_windows_are_validated(tmp_path):
 def test_sample_kpis_match_a_hand_check():
     dealer = load_dealer(sample_dir())
     plan = cadence.load_plan()
-    per_sale = cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"],
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(plan))
+    per_sale = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"],
                                       dealer["repair_orders"], plan, dealer.as_of)
-    kpis = cadence.cadence_kpis(per_sale, dealer["sales"], dealer["touches"], plan)
+    kpis = cadence.cadence_kpis(per_sale, pairs, plan)
     # thank_you by hand: a sale 2+ days old with an outbound touch of its customer 0-2 days after it
     s, t = dealer["sales"], dealer["touches"]
     t = t[t["direction"].fillna("outbound") == "outbound"]
@@ -131,8 +133,41 @@ def test_sample_kpis_match_a_hand_check():
 def test_retention_curve_is_monotone_and_bounded():
     dealer = load_dealer(sample_dir())
     plan = cadence.load_plan()
-    per_sale = cadence.sale_follow_up(dealer["sales"], dealer["touches"], dealer["appointments"],
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(plan))
+    per_sale = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"],
                                       dealer["repair_orders"], plan, dealer.as_of)
     curves = cadence.retention_curves(per_sale, "salesperson_id")
     for _, c in curves.groupby("group"):
         assert c["share_returned"].is_monotonic_increasing and c["share_returned"].between(0, 1).all()
+
+
+def test_a_plan_edit_recomputes_only_the_steps(hand):
+    dealer, per_sale, _ = hand
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
+    wider = cadence.plan_from_steps({"a": (0, 2), "b": (5, 12), "c": (11, 11)})
+    edited = cadence.plan_steps(per_sale, pairs, wider).set_index("deal_id")
+    assert edited.loc["D1", "c"]  # T2 on day 11
+    assert pd.isna(edited.loc["D2", "c"])  # 6 days old
+    assert not edited.loc["D3", "c"]
+    assert edited.loc["D1", "steps_met"] == 3 and edited.loc["D1", "steps_due"] == 3
+    full = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], wider,
+                                  dealer.as_of).set_index("deal_id")
+    pd.testing.assert_frame_equal(edited, full[edited.columns])
+
+
+def test_pairs_must_reach_the_last_window(hand):
+    dealer, per_sale, _ = hand
+    short = cadence.touches_after_sales(dealer["sales"], dealer["touches"], 10)
+    assert sorted(short["day"]) == [1, 1, 5]  # T1 (D1), T4 (D2), T5 (D3); T2 is day 11, past the reach
+    with pytest.raises(UsageError, match="ends on day 12; .* up to day 10"):
+        cadence.plan_steps(per_sale, short, cadence.plan_from_steps({"b": (5, 12)}))
+
+
+def test_touch_heatmap_counts_touches_per_sale(hand):
+    dealer, per_sale, _ = hand
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
+    heat = cadence.touch_heatmap(pairs, per_sale).set_index(["salesperson_id", "week"])
+    # S1 sold D1 (touches on days 1 and 11) and D3 (day 5; T7 is a year later, past 53 weeks)
+    assert heat.loc[("S1", 0), "touches"] == 2 and heat.loc[("S1", 1), "touches"] == 1
+    assert heat.loc[("S1", 0), "touches_per_sale"] == 1.0
+    assert heat.loc[("S2", 0), "touches"] == 1  # T4 for D2 (T3 is inbound)

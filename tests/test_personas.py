@@ -12,14 +12,16 @@ from toolkit.sample import write_sample
 def headline(folder) -> dict:
     d = load_dealer(folder, cache=False)
     plan = cadence.load_plan()
-    per_sale = cadence.sale_follow_up(d["sales"], d["touches"], d["appointments"], d["repair_orders"], plan, d.as_of)
+    pairs = cadence.touches_after_sales(d["sales"], d["touches"], cadence.horizon(plan))
+    per_sale = cadence.sale_follow_up(d["sales"], pairs, d["appointments"], d["repair_orders"], plan, d.as_of)
+    follow_up = cadence.cadence_kpis(per_sale, pairs, plan)
     return {
         "give_ask_ratio": reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"],
                                             taxonomy.load_rules()).kpis["give_ask_ratio"],
         "record_quality_mean": knowledge.knowledge_kpis(knowledge.customer_records(d["customers"], d["vehicles"]))[
             "record_quality_mean"],
-        "full_cadence_share": cadence.cadence_kpis(per_sale, d["sales"], d["touches"], plan)["full_cadence_share"],
-        "service_retention_12m": cadence.cadence_kpis(per_sale, d["sales"], d["touches"], plan)["service_retention_12m"],
+        "full_cadence_share": follow_up["full_cadence_share"],
+        "service_retention_12m": follow_up["service_retention_12m"],
         "engaged_share_90d": engagement.engagement_kpis_basic(d["customers"], d["events"], d.as_of)["engaged_share_90d"],
         "alignment_index": alignment.alignment_kpis(d["survey"])["alignment_index"],
     }

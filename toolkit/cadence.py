@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.data import outbound_touches
+from toolkit import joins
 from toolkit.errors import UsageError
 from toolkit.resources import read_toml, shipped
 
@@ -51,75 +51,124 @@ def plan_from_steps(steps: dict[str, tuple], source: str = "the plan") -> pd.Dat
     return pd.DataFrame(rows).sort_values(["start", "end"], ignore_index=True)
 
 
-def _day(ts: pd.Series) -> pd.Series:
-    return ts.dt.normalize()
+def horizon(plan: pd.DataFrame) -> int:
+    """How many days after a sale the touch pairs must reach: the plan's last window, a year for
+    the first-year counts, and two years so the plan editor can move windows without recomputing."""
+    return max(EDITABLE_DAYS, int(plan["end"].max()) if len(plan) else 0)
+
+
+EDITABLE_DAYS = 2 * YEAR
 
 
 def touches_after_sales(sales: pd.DataFrame, touches: pd.DataFrame, max_days: int) -> pd.DataFrame:
-    """Every (sale, outbound touch of the same customer) pair 0..max_days days after the sale."""
-    s = sales[["deal_id", "customer_id", "sold_at"]]
-    t = outbound_touches(touches, ["touch_id", "customer_id", "occurred_at", "template"])
-    pairs = s.merge(t, on="customer_id")
-    pairs["day"] = (_day(pairs["occurred_at"]) - _day(pairs["sold_at"])).dt.days
-    return pairs[(pairs["day"] >= 0) & (pairs["day"] <= max_days)].reset_index(drop=True)
+    """Every (sale, outbound touch of the same customer) pair 0..max_days days after the sale:
+    ``sale`` and ``touch`` (row positions in ``sales`` and ``touches``), ``day`` (whole days after
+    the sale) and ``template``. ``attrs["max_days"]`` records how far the pairs reach."""
+    sale_customer = joins.positions(sales["customer_id"], sales["customer_id"])
+    touch_customer = joins.positions(touches["customer_id"], sales["customer_id"])
+    sent = (touches["direction"].isna() | touches["direction"].eq("outbound")).to_numpy(bool)
+    touch_customer[~sent] = -1
+    sale, touch = joins.pair_rows(sale_customer, touch_customer)
+    day = joins.days(touches["occurred_at"])[touch] - joins.days(sales["sold_at"])[sale]
+    keep = (day >= 0) & (day <= max_days)
+    pairs = pd.DataFrame({"sale": sale[keep].astype(np.int32), "touch": touch[keep],
+                          "day": day[keep].astype(np.int32),
+                          "template": touches["template"].array.take(touch[keep])})
+    pairs.attrs["max_days"] = max_days
+    return pairs
 
 
-def sale_follow_up(sales: pd.DataFrame, touches: pd.DataFrame, appointments: pd.DataFrame,
+PER_SALE = ["deal_id", "customer_id", "sold_at", "salesperson_id", "condition", "days_since_sale"]
+
+
+def sale_follow_up(sales: pd.DataFrame, pairs: pd.DataFrame, appointments: pd.DataFrame,
                    repair_orders: pd.DataFrame, plan: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """One row per sale: each step met (True/False, NA while its window is still open), days to the
-    first touch, touches and personalised touches in the first year, the longest silence in the first
-    year, and the hand-off to service (first appointment set, shown, back within 12 months)."""
-    out = sales[["deal_id", "customer_id", "sold_at", "salesperson_id", "condition"]].copy()
-    age = (as_of.normalize() - _day(out["sold_at"])).dt.days
-    out["days_since_sale"] = age
-    pairs = touches_after_sales(sales, touches, max(YEAR, int(plan["end"].max())))
+    """One row per sale (in the order of ``sales``): each step met (True/False, NA while its window
+    is still open), days to the first touch, touches and personalised touches in the first year,
+    the longest silence in the first year, and the hand-off to service (first appointment set,
+    shown, back within 12 months). ``pairs`` is :func:`touches_after_sales` for these sales."""
+    out = sales[PER_SALE[:-1]].reset_index(drop=True)
+    out["days_since_sale"] = joins.days(pd.Series([as_of]))[0] - joins.days(out["sold_at"])
+    out = plan_steps(out, pairs, plan)
+    n = len(out)
+    sale, day = pairs["sale"].to_numpy(), pairs["day"].to_numpy()
+    within = day <= max(YEAR, int(plan["end"].max()) if len(plan) else 0)
+    first = pd.Series(day[within]).groupby(sale[within]).min()
+    out["days_to_first_touch"] = first.reindex(range(n)).to_numpy(float)
+    year = day <= YEAR
+    personal = pairs["template"].eq(False).fillna(False).to_numpy(bool)
+    out["touches_first_year"] = np.bincount(sale[year], minlength=n)
+    out["personalised_first_year"] = np.bincount(sale[year & personal], minlength=n)
+    out["longest_silence"] = _longest_silence(out["days_since_sale"].to_numpy(), sale[year], day[year])
+    return pd.concat([out, _hand_off(sales, appointments, repair_orders, as_of)], axis=1)
+
+
+def plan_steps(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """The sales with one column per step of ``plan`` (met True/False, NA while its window is still
+    open), ``steps_met`` and ``steps_due`` — all the plan editor needs to recompute on an edit."""
+    reach = pairs.attrs.get("max_days")
+    if reach is not None and len(plan) and plan["end"].max() > reach:
+        raise UsageError(f"a window ends on day {int(plan['end'].max())}; the touches were paired with sales "
+                         f"up to day {reach} only (recompute them with cadence.horizon(plan))")
+    out = per_sale[PER_SALE].copy()
+    age = out["days_since_sale"].to_numpy()
+    sale, day = pairs["sale"].to_numpy(), pairs["day"].to_numpy()
     for step in plan.itertuples():
-        hit = pairs.loc[(pairs["day"] >= step.start) & (pairs["day"] <= step.end), "deal_id"].unique()
-        met = out["deal_id"].isin(hit)
-        out[step.step] = met.astype("boolean").where(age >= step.end)
-    out["steps_met"] = out[list(plan["step"])].sum(axis=1).astype(int)
-    out["steps_due"] = out[list(plan["step"])].notna().sum(axis=1)
-    first = pairs.groupby("deal_id")["day"].min()
-    out["days_to_first_touch"] = out["deal_id"].map(first)
-    year = pairs[pairs["day"] <= YEAR]
-    out["touches_first_year"] = out["deal_id"].map(year.groupby("deal_id").size()).fillna(0).astype(int)
-    out["personalised_first_year"] = out["deal_id"].map(
-        year[year["template"].eq(False)].groupby("deal_id").size()).fillna(0).astype(int)
-    out["longest_silence"] = _longest_silence(out, year)
-    return out.join(_hand_off(sales, appointments, repair_orders, as_of), on="deal_id")
+        met = np.zeros(len(out), bool)
+        met[sale[(day >= step.start) & (day <= step.end)]] = True
+        out[step.step] = pd.array(met, dtype="boolean")
+        out.loc[age < step.end, step.step] = pd.NA
+    steps = list(plan["step"])
+    out["steps_met"] = out[steps].sum(axis=1).astype(int)
+    out["steps_due"] = out[steps].notna().sum(axis=1)
+    return out
 
 
-def _longest_silence(per_sale: pd.DataFrame, year: pd.DataFrame) -> pd.Series:
-    """Longest run of days without an outbound touch between the sale and min(365 days, as_of)."""
-    horizon = per_sale["days_since_sale"].clip(upper=YEAR)
-    days = pd.concat([
-        pd.DataFrame({"deal_id": per_sale["deal_id"], "day": 0}),
-        year[["deal_id", "day"]],
-        pd.DataFrame({"deal_id": per_sale["deal_id"], "day": horizon}),
-    ]).drop_duplicates().sort_values(["deal_id", "day"])
-    gaps = days.groupby("deal_id")["day"].diff()
-    return per_sale["deal_id"].map(gaps.groupby(days["deal_id"]).max()).fillna(0).astype(int)
+def _longest_silence(age: np.ndarray, sale: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Longest run of days without an outbound touch between the sale and min(365 days, as_of),
+    per sale, from the first-year touch pairs."""
+    n = len(age)
+    rows = np.concatenate([np.arange(n), sale, np.arange(n)])
+    days = np.concatenate([np.zeros(n, np.int64), day, np.clip(age, 0, YEAR)])
+    ordered = np.sort(rows * (YEAR + 1) + days)  # by sale, then day: one integer sort
+    rows, days = ordered // (YEAR + 1), ordered % (YEAR + 1)
+    same = rows[1:] == rows[:-1]
+    longest = np.zeros(n, np.int64)
+    np.maximum.at(longest, rows[1:][same], np.diff(days)[same])
+    return longest
 
 
 def _hand_off(sales: pd.DataFrame, appointments: pd.DataFrame, repair_orders: pd.DataFrame,
               as_of: pd.Timestamp) -> pd.DataFrame:
-    s = sales[["deal_id", "customer_id", "sold_at"]]
-    a = s.merge(appointments[["customer_id", "set_at", "scheduled_for", "status"]], on="customer_id")
-    a["day"] = (_day(a["set_at"]) - _day(a["sold_at"])).dt.days
-    a = a[(a["day"] >= 0) & (a["day"] <= FIRST_SERVICE_DAYS)].sort_values(["deal_id", "set_at", "scheduled_for"])
-    first = a.groupby("deal_id").first()
-    r = s.merge(repair_orders[["customer_id", "opened_at", "pay_type"]], on="customer_id")
-    r = r[r["pay_type"].fillna("customer").ne("internal")]
-    r["day"] = (_day(r["opened_at"]) - _day(r["sold_at"])).dt.days
-    r = r[r["day"] >= 1]
-    out = pd.DataFrame(index=pd.Index(s["deal_id"]))
-    out["first_appointment_set"] = out.index.isin(first.index)
-    out["first_appointment_set_at_delivery"] = out.index.isin(first.index[first["day"] == 0])
-    out["first_appointment_due"] = out.index.map(
-        (_day(first["scheduled_for"]) <= as_of.normalize()).to_dict()).astype("boolean")
-    out["first_appointment_shown"] = out.index.map(first["status"].eq("shown").to_dict()).astype("boolean")
-    out["days_to_first_service"] = out.index.map(r.groupby("deal_id")["day"].min().to_dict()).astype("Float64")
-    return out
+    n = len(sales)
+    today = joins.days(pd.Series([as_of]))[0]
+    sold = joins.days(sales["sold_at"])
+    customer = joins.positions(sales["customer_id"], sales["customer_id"])
+    sale, appt = joins.pair_rows(customer, joins.positions(appointments["customer_id"], sales["customer_id"]))
+    set_day = joins.days(appointments["set_at"])[appt] - sold[sale]
+    keep = (set_day >= 0) & (set_day <= FIRST_SERVICE_DAYS)
+    sale, appt, set_day = sale[keep], appt[keep], set_day[keep]
+    scheduled = appointments["scheduled_for"].to_numpy("datetime64[ns]")[appt]
+    order = np.lexsort((scheduled, appointments["set_at"].to_numpy("datetime64[ns]")[appt], sale))
+    first = order[np.r_[True, sale[order][1:] != sale[order][:-1]]] if len(order) else order
+    has = np.zeros(n, bool)
+    has[sale[first]] = True
+    at_delivery = np.zeros(n, bool)
+    at_delivery[sale[first][set_day[first] == 0]] = True
+    due = pd.array([pd.NA] * n, dtype="boolean")
+    due[sale[first]] = joins.days(pd.Series(scheduled[first])) <= today
+    shown = pd.array([pd.NA] * n, dtype="boolean")
+    shown[sale[first]] = appointments["status"].to_numpy()[appt[first]] == "shown"
+    sale, ro = joins.pair_rows(customer, joins.positions(repair_orders["customer_id"], sales["customer_id"]))
+    paid = repair_orders["pay_type"].fillna("customer").ne("internal").to_numpy(bool)[ro]
+    ro_day = joins.days(repair_orders["opened_at"])[ro] - sold[sale]
+    back = paid & (ro_day >= 1)
+    first_service = pd.Series(ro_day[back]).groupby(sale[back]).min().reindex(range(n))
+    return pd.DataFrame({
+        "first_appointment_set": has, "first_appointment_set_at_delivery": at_delivery,
+        "first_appointment_due": due, "first_appointment_shown": shown,
+        "days_to_first_service": first_service.astype("Float64").array,
+    })
 
 
 def _share(mask: pd.Series) -> float | None:
@@ -127,7 +176,7 @@ def _share(mask: pd.Series) -> float | None:
     return float(mask.mean()) if len(mask) else None
 
 
-def cadence_kpis(per_sale: pd.DataFrame, sales: pd.DataFrame, touches: pd.DataFrame, plan: pd.DataFrame) -> dict:
+def cadence_kpis(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> dict:
     """The sold_follow_up KPIs.
 
     - ``step_compliance``: step → share of sales whose window has closed with ≥1 outbound touch in it;
@@ -143,7 +192,7 @@ def cadence_kpis(per_sale: pd.DataFrame, sales: pd.DataFrame, touches: pd.DataFr
     """
     steps = list(plan["step"])
     full = per_sale[per_sale[steps].notna().all(axis=1)]
-    pairs = touches_after_sales(sales, touches, YEAR).drop_duplicates("touch_id")
+    first_year = pairs[pairs["day"] <= YEAR].drop_duplicates("touch")
     old = per_sale[per_sale["days_since_sale"] >= FIRST_SERVICE_DAYS]
     due = per_sale[per_sale["first_appointment_due"].fillna(False).astype(bool)]
     year_old = per_sale[per_sale["days_since_sale"] >= YEAR]
@@ -152,7 +201,7 @@ def cadence_kpis(per_sale: pd.DataFrame, sales: pd.DataFrame, touches: pd.DataFr
     return {
         "step_compliance": {s: _share(per_sale[s]) for s in steps},
         "full_cadence_share": _share(full[steps].all(axis=1)) if len(full) else None,
-        "personalised_share": _share(pairs["template"].eq(False).fillna(False)) if len(pairs) else None,
+        "personalised_share": _share(first_year["template"].eq(False).fillna(False)) if len(first_year) else None,
         "first_service_set_share": _share(old["first_appointment_set"]) if len(old) else None,
         "first_service_show_rate": _share(due["first_appointment_shown"]) if len(due) else None,
         "service_retention_12m": _share(retained) if len(year_old) else None,
@@ -197,9 +246,11 @@ def summarise_salespeople(per_sale: pd.DataFrame, plan: pd.DataFrame, staff: pd.
 
 def touch_heatmap(pairs: pd.DataFrame, per_sale: pd.DataFrame, weeks: int = 53) -> pd.DataFrame:
     """Outbound touches per sale by week since the sale and salesperson (for a heatmap)."""
-    p = pairs[pairs["day"] < weeks * 7].merge(per_sale[["deal_id", "salesperson_id"]], on="deal_id")
-    p["week"] = p["day"] // 7
-    counts = p.groupby(["salesperson_id", "week"]).size().rename("touches").reset_index()
+    p = pairs[pairs["day"] < weeks * 7]
+    code, names = pd.factorize(per_sale["salesperson_id"], sort=True)
+    counts = pd.DataFrame({"who": code[p["sale"].to_numpy()], "week": p["day"].to_numpy().astype(np.int64) // 7})
+    counts = counts[counts["who"] >= 0].groupby(["who", "week"]).size().rename("touches").reset_index()
+    counts.insert(0, "salesperson_id", names[counts.pop("who").to_numpy()])
     sales = per_sale.groupby("salesperson_id").size()
     counts["touches_per_sale"] = counts["touches"] / counts["salesperson_id"].map(sales)
     return counts

@@ -1,0 +1,39 @@
+"""The integer joins behind the group-scale analyses, against pandas on hand-made IDs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from toolkit import joins
+
+
+def test_positions_and_isin_treat_missing_as_absent():
+    keys = pd.Series(["C1", "C2", "C1", None], dtype="str")
+    values = pd.Series(["C2", "C9", None, "C1"], dtype="str")
+    assert joins.positions(values, keys).tolist() == [1, -1, -1, 0]
+    assert joins.isin(values, keys).tolist() == [True, False, False, True]
+
+
+def test_pair_rows_is_an_inner_many_to_many_join():
+    left = np.array([0, 1, 0, -1])  # sales of customers 0, 1, 0 and one of no known customer
+    right = np.array([1, 0, 2, 0, -1])  # touches
+    pairs = sorted(zip(*joins.pair_rows(left, right)))
+    assert pairs == [(0, 1), (0, 3), (1, 0), (2, 1), (2, 3)]
+    assert sorted(zip(*joins.pair_rows(right, left))) == sorted((b, a) for a, b in pairs)
+
+
+@given(st.lists(st.integers(-1, 5), max_size=30), st.lists(st.integers(-1, 5), max_size=30))
+def test_pair_rows_matches_pandas_merge(left, right):
+    left, right = np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)
+    a = pd.DataFrame({"k": left, "l": np.arange(len(left))})
+    b = pd.DataFrame({"k": right, "r": np.arange(len(right))})
+    merged = a[a["k"] >= 0].merge(b, on="k")
+    assert sorted(zip(*joins.pair_rows(left, right))) == sorted(zip(merged["l"], merged["r"]))
+
+
+def test_days_counts_calendar_days():
+    ts = pd.Series(pd.to_datetime(["1970-01-02T23:59:00", "2024-03-01T00:01:00"]))
+    assert joins.days(ts).tolist() == [1, 19783]
