@@ -88,7 +88,7 @@ def sale_follow_up(sales: pd.DataFrame, pairs: pd.DataFrame, appointments: pd.Da
     the longest silence in the first year, and the hand-off to service (first appointment set,
     shown, back within 12 months). ``pairs`` is :func:`touches_after_sales` for these sales."""
     out = sales[PER_SALE[:-1]].reset_index(drop=True)
-    out["days_since_sale"] = joins.days(pd.Series([as_of]))[0] - joins.days(out["sold_at"])
+    out["days_since_sale"] = joins.day(as_of) - joins.days(out["sold_at"])
     out = plan_steps(out, pairs, plan)
     n = len(out)
     sale, day = pairs["sale"].to_numpy(), pairs["day"].to_numpy()
@@ -141,7 +141,7 @@ def _longest_silence(age: np.ndarray, sale: np.ndarray, day: np.ndarray) -> np.n
 def _hand_off(sales: pd.DataFrame, appointments: pd.DataFrame, repair_orders: pd.DataFrame,
               as_of: pd.Timestamp) -> pd.DataFrame:
     n = len(sales)
-    today = joins.days(pd.Series([as_of]))[0]
+    today = joins.day(as_of)
     sold = joins.days(sales["sold_at"])
     customer = joins.positions(sales["customer_id"], sales["customer_id"])
     sale, appt = joins.pair_rows(customer, joins.positions(appointments["customer_id"], sales["customer_id"]))

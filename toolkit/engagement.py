@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from toolkit import joins
 from toolkit.schema import EVENT_TYPES
 
 # Points per event in the engagement score: stronger signals of interest weigh more.
@@ -27,16 +28,21 @@ RESPONSE_DAYS = 7
 
 def window(df: pd.DataFrame, column: str, end: pd.Timestamp, days: int) -> pd.DataFrame:
     """Rows dated in the ``days`` calendar days ending on ``end`` (both ends included)."""
-    day = df[column].dt.normalize()
-    return df[(day > end.normalize() - pd.Timedelta(days=days)) & (day <= end.normalize())]
+    return df[in_window(df[column], end, days)]
+
+
+def in_window(dates: pd.Series, end: pd.Timestamp, days: int) -> np.ndarray:
+    """Whether each date falls in the ``days`` calendar days ending on ``end`` (a NumPy mask)."""
+    day, last = joins.days(dates), joins.day(end)
+    return (day > last - days) & (day <= last)
 
 
 def engagement_kpis_basic(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     """``engaged_share_90d``: share of customers with an event dated as_of − 89 days to as_of;
     ``events_by_type``: events of each type up to as_of."""
-    recent = window(events, "occurred_at", as_of, 90)
-    engaged = customers["customer_id"].isin(recent["customer_id"])
-    counts = events["type"].value_counts()
+    recent = events["customer_id"][in_window(events["occurred_at"], as_of, 90)]
+    engaged = joins.isin(customers["customer_id"], recent)
+    counts = joins.value_counts(events["type"])
     return {"engaged_share_90d": float(engaged.mean()) if len(customers) else None,
             "events_by_type": {t: int(counts.get(t, 0)) for t in EVENT_TYPES}}
 

@@ -53,6 +53,17 @@ def pair_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return left_rows, right_rows
 
 
+def value_counts(values: pd.Series) -> dict:
+    """How many times each (non-missing) value occurs."""
+    counts = pc.value_counts(_arrow(values).drop_null())
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+
+
+def day(timestamp: pd.Timestamp) -> int:
+    """Calendar days since 1970-01-01 of one timestamp (as :func:`days`)."""
+    return int(np.datetime64(pd.Timestamp(timestamp).normalize().date(), "D").astype(np.int64))
+
+
 def days(timestamps: pd.Series) -> np.ndarray:
     """Calendar days since 1970-01-01 of each timestamp (the date part only), as int64; missing
     timestamps become the smallest int64."""

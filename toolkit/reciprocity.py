@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from toolkit import joins
 from toolkit.data import outbound_touches
 
 ENGAGEMENT_DAYS = 7  # an event counts as a response when it comes after the touch, at most 7 calendar days later
@@ -60,42 +61,58 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
 
 def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
-    t = balance[["customer_id", "occurred_at"]].assign(_pos=np.arange(len(balance))).sort_values("occurred_at")
-    e = events[["customer_id", "occurred_at"]].rename(columns={"occurred_at": "next_event"}).sort_values("next_event")
-    nxt = pd.merge_asof(t, e, left_on="occurred_at", right_on="next_event", by="customer_id",
+    t = pd.DataFrame({"who": joins.positions(balance["customer_id"], events["customer_id"]),
+                      "occurred_at": balance["occurred_at"].to_numpy(), "_pos": np.arange(len(balance))})
+    e = pd.DataFrame({"who": joins.positions(events["customer_id"], events["customer_id"]),
+                      "next_event": events["occurred_at"].to_numpy()})
+    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("occurred_at"), e.sort_values("next_event"),
+                        left_on="occurred_at", right_on="next_event", by="who",
                         direction="forward", allow_exact_matches=False)
-    days = (nxt["next_event"].dt.normalize() - nxt["occurred_at"].dt.normalize()).dt.days
+    days = joins.days(nxt["next_event"]) - joins.days(nxt["occurred_at"])
     responded = np.zeros(len(balance), bool)
-    responded[nxt["_pos"].to_numpy()] = (days <= ENGAGEMENT_DAYS).to_numpy()
+    responded[nxt["_pos"].to_numpy()] = nxt["next_event"].notna().to_numpy() & (days <= ENGAGEMENT_DAYS)
     return balance.assign(responded=responded)
 
 
 def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
     """Touches with an ``offer_make``: ``irrelevant`` when the customer owns no vehicle of that make
     (and, where ``offer_segment`` is given, none of that segment either)."""
-    offers = balance[balance["offer_make"].notna()].copy()
-    make = vehicles.assign(m=vehicles["make"].str.lower())
-    owned_make = set(zip(make["customer_id"], make["m"]))
-    owned_segment = set(zip(make["customer_id"], make["segment"].str.lower()))
-    key_make = list(zip(offers["customer_id"], offers["offer_make"].str.lower()))
-    offers["owns_make"] = [k in owned_make for k in key_make]
-    seg = offers["offer_segment"].str.lower()
-    offers["owns_segment"] = [pd.isna(s) or (c, s) in owned_segment for c, s in zip(offers["customer_id"], seg)]
+    offers = balance[balance["offer_make"].notna().to_numpy()].copy()
+    owner = vehicles["customer_id"]
+    offers["owns_make"] = _owns(offers["customer_id"], offers["offer_make"], owner, vehicles["make"])
+    offers["owns_segment"] = offers["offer_segment"].isna().to_numpy() | _owns(
+        offers["customer_id"], offers["offer_segment"], owner, vehicles["segment"])
     offers["irrelevant"] = ~offers["owns_make"] | ~offers["owns_segment"]
     return offers
+
+
+def _owns(customer: pd.Series, value: pd.Series, owner: pd.Series, owned: pd.Series) -> np.ndarray:
+    """Whether each customer owns a vehicle whose ``owned`` text equals ``value`` (ignoring case)."""
+    owned = owned.str.lower()
+    n = len(owner) + 1
+
+    def keys(who, what):
+        a, b = joins.positions(who, owner), joins.positions(what, owned)
+        return np.where((a >= 0) & (b >= 0), a * n + b, -1)
+
+    have = keys(owner, owned)
+    return np.isin(keys(customer, value.str.lower()), have[have >= 0])
 
 
 def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
     """Per customer with an outbound touch: the longest run of consecutive ask-only touches in time order."""
     codes, names = pd.factorize(balance["customer_id"])
     order = np.lexsort((np.arange(len(balance)), balance["occurred_at"].to_numpy("datetime64[ns]"), codes))
-    customer = names.to_numpy(object)[codes[order]]  # same time: the order of the file breaks the tie
+    customer = codes[order]  # same time: the order of the file breaks the tie
     ask = balance["ask_only"].to_numpy(bool)[order]
     new_customer = np.r_[True, customer[1:] != customer[:-1]]
     run = np.cumsum(np.r_[True, ask[1:] != ask[:-1]] | new_customer)
-    runs = pd.DataFrame({"customer_id": customer[ask], "run": run[ask]})
-    longest = runs.groupby(["customer_id", "run"]).size().groupby(level=0).max()
-    return longest.reindex(pd.Index(customer[new_customer]), fill_value=0).rename("longest_ask_streak")
+    longest = pd.Series(run[ask]).value_counts()  # run → its length
+    per_customer = pd.Series(longest.to_numpy(), index=customer[np.searchsorted(run, longest.index.to_numpy())])
+    best = per_customer.groupby(level=0).max()
+    firsts = customer[new_customer]
+    out = pd.Series(best.reindex(firsts, fill_value=0).to_numpy(), index=pd.Index(names.take(firsts), name=None))
+    return out.rename("longest_ask_streak")
 
 
 def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dict:
@@ -111,16 +128,16 @@ def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Se
       longest run of consecutive ask-only touches.
     """
     n = len(balance)
-    asks = int(balance["asks_any"].sum())
-    give = balance[balance["gives_any"]]
-    ask_only = balance[balance["ask_only"]]
+    gives, asks_any, ask_only = (balance[c].to_numpy(bool) for c in ("gives_any", "asks_any", "ask_only"))
+    responded = balance["responded"].to_numpy(bool)
+    asks = int(asks_any.sum())
     return {
-        "give_ask_ratio": float(balance["gives_any"].sum() / asks) if asks else None,
-        "ask_only_share": float(balance["ask_only"].mean()) if n else None,
-        "give_only_share": float(balance["give_only"].mean()) if n else None,
+        "give_ask_ratio": float(gives.sum() / asks) if asks else None,
+        "ask_only_share": float(ask_only.mean()) if n else None,
+        "give_only_share": float(balance["give_only"].to_numpy(bool).mean()) if n else None,
         "irrelevant_offer_share": float(offers["irrelevant"].mean()) if len(offers) else None,
-        "engagement_after_give_rate": float(give["responded"].mean()) if len(give) else None,
-        "engagement_after_ask_only_rate": float(ask_only["responded"].mean()) if len(ask_only) else None,
+        "engagement_after_give_rate": float(responded[gives].mean()) if gives.any() else None,
+        "engagement_after_ask_only_rate": float(responded[ask_only].mean()) if ask_only.any() else None,
         "median_longest_ask_streak": float(streaks.median()) if len(streaks) else None,
     }
 

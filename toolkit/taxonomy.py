@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit import joins
 from toolkit.errors import UsageError
 from toolkit.resources import read_toml, shipped
 from toolkit.schema import ASK_TAGS, GIVE_TAGS
@@ -68,8 +69,9 @@ def classify_text(text: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:
             joined = pd.concat(found[kind], axis=1).apply(lambda r: ";".join(t for t in r if t), axis=1)
         else:
             joined = pd.Series("", index=unique.index)
-        lookup = dict(zip(unique, joined.replace("", pd.NA)))
-        out.append(text.map(lookup).astype("str"))
+        tags = joined.replace("", pd.NA).astype("str").array
+        at = joins.positions(text, unique)
+        out.append(pd.Series(tags.take(at, allow_fill=True), index=text.index, dtype="str"))
     return out[0], out[1]
 
 
@@ -82,8 +84,12 @@ def classify_touches(touches: pd.DataFrame, campaigns: pd.DataFrame | None, rule
     The input frame is not modified.
     """
     out = touches.copy()
-    names = campaigns.set_index("campaign_id")["name"] if campaigns is not None and "name" in campaigns else pd.Series(dtype="str")
-    out["classified_text"] = (out["subject"].fillna("") + " | " + out["campaign_id"].map(names).astype("str").fillna("")).str.strip(" |")
+    if campaigns is not None and "name" in campaigns:
+        name = campaigns["name"].astype("str").array.take(joins.positions(out["campaign_id"], campaigns["campaign_id"]),
+                                                          allow_fill=True)
+    else:
+        name = pd.array([pd.NA] * len(out), dtype="str")
+    out["classified_text"] = (out["subject"].fillna("") + " | " + pd.Series(name, index=out.index).fillna("")).str.strip(" |")
     blank = out["gives"].isna() & out["asks"].isna()
     gives, asks = classify_text(out.loc[blank, "classified_text"], rules)
     out.loc[blank, "gives"], out.loc[blank, "asks"] = gives, asks
