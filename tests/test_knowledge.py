@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 import pandas as pd
 import pytest
 
@@ -94,3 +97,10 @@ def test_sample_kpis_match_a_hand_check():
     assert k["vehicle_coverage"] == pytest.approx(d["customers"]["customer_id"].isin(owners).mean())
     board = knowledge.salesperson_leaderboard(r)
     assert board.iloc[-1]["salesperson_id"] == "S04"  # the transactional salesperson keeps the thinnest records
+
+
+def test_email_pattern_spells_out_pythons_whitespace():
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert set(re.findall(r"\s", everything)) == set(re.findall(f"[{knowledge.WHITESPACE}]", everything))
+    emails = pd.Series(["a b@x.com", "a\u00a0b@x.com", "ab@x.com", "a@b\u3000c.com"], dtype="str")
+    assert knowledge.normal_email(emails).notna().tolist() == [False, False, True, False]

@@ -14,7 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+from toolkit import joins
+
+# Python's \s spelled out, so Arrow's regex engine (whose \s is narrower) can run the pattern
+WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+EMAIL_RE = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[a-z]{{2,}}$"
 PLACEHOLDER_LOCAL = {"noemail", "no.email", "no-email", "none", "na", "n/a", "no", "declined", "refused",
                      "unknown", "nomail", "noreply", "donotemail", "customer", "test", "x"}
 PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "na.com", "nomail.com", "noemail.net", "none.net"}
@@ -50,13 +54,25 @@ def customer_records(customers: pd.DataFrame, vehicles: pd.DataFrame) -> pd.Data
     out["email_valid"] = out["email_normal"].notna()
     out["phone_valid"] = out["phone_normal"].notna()
     out["postal_valid"] = out["postal_code"].astype("str").str.strip().str.match(POSTAL_RE).fillna(False).astype(bool)
-    counts = vehicles.groupby("customer_id").size()
-    out["vehicles"] = out["customer_id"].map(counts).fillna(0).astype(int)
+    owner = joins.positions(vehicles["customer_id"], out["customer_id"])
+    out["vehicles"] = np.bincount(owner[owner >= 0], minlength=len(out))  # customer_id is unique
     out["has_vehicle"] = out["vehicles"] > 0
-    household_size = out.groupby("household_id")["customer_id"].transform("size")
-    out["household_linked"] = out["household_id"].notna() & (household_size > 1)
+    out["household_linked"] = _shared(out["household_id"])
     out["record_quality"] = out[INDICATORS].astype(float).mean(axis=1)
     return out
+
+
+def _shared(values: pd.Series, owners: pd.Series | None = None) -> np.ndarray:
+    """Whether each (non-missing) value is shared with another row — or, given ``owners``, with
+    another owner (two rows of the same customer do not count)."""
+    code, n = joins.positions(values, values), len(values)
+    known = code >= 0
+    if owners is None:
+        per_value = np.bincount(code[known], minlength=n)
+    else:
+        pairs = np.unique(code[known] * (n + 1) + joins.positions(owners, owners)[known] + 1)
+        per_value = np.bincount(pairs // (n + 1), minlength=n)
+    return known & (per_value[np.maximum(code, 0)] > 1)
 
 
 def knowledge_kpis(records: pd.DataFrame) -> dict:
@@ -74,10 +90,8 @@ def knowledge_kpis(records: pd.DataFrame) -> dict:
         return dict.fromkeys(["email_coverage", "phone_coverage", "postal_code_coverage", "vehicle_coverage",
                               "household_linked_share", "duplicate_share", "record_quality_mean",
                               "email_opt_in_share", "sms_opt_in_share"])
-    shared = pd.Series(False, index=records.index)
-    for col in ("email_normal", "phone_normal"):
-        ids = records.groupby(col)["customer_id"].transform("nunique")
-        shared |= records[col].notna() & (ids > 1)
+    shared = _shared(records["email_normal"], records["customer_id"]) | \
+        _shared(records["phone_normal"], records["customer_id"])
     return {
         "email_coverage": float(records["email_valid"].mean()),
         "phone_coverage": float(records["phone_valid"].mean()),
