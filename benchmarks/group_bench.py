@@ -339,11 +339,16 @@ PLAYBOOKS = ("customer_knowledge", "sold_follow_up", "engagement", "reciprocity"
 
 def compare_kpis(group: Path) -> dict:
     """Each playbook's KPIs from the toolkit and from DuckDB, checked equal, with the time ratio."""
-    from toolkit.data import cache_path, load_dealer
+    from toolkit.data import load_dealer
     from toolkit.taxonomy import load_rules
 
     ours = toolkit_kpis(group)
-    ref = duckdb_kpis(cache_path(group), load_rules(), load_dealer(group).as_of_text)
+    dealer = load_dealer(group)
+    validated = Path(tempfile.mkdtemp(prefix="validated-"))
+    for name, df in dealer.tables.items():  # the toolkit's validated tables, as Parquet for DuckDB
+        df.to_parquet(validated / f"{name}.parquet", index=False)
+    ref = duckdb_kpis(validated, load_rules(), dealer.as_of_text)
+    shutil.rmtree(validated, ignore_errors=True)
     result = {}
     print(f"\n{'playbook':20} {'toolkit s':>10} {'duckdb s':>9} {'ratio':>6}  equal")
     for name, (values, seconds) in ours.items():

@@ -163,3 +163,15 @@ def test_parquet_problems_name_rows_not_lines(tmp_path):
     (folder / "dealer.toml").write_text('name = "X"\n')
     (problem,) = _problems(folder)
     assert "sales.parquet, column 'sold_at'" in problem and "row 2: 'soon'" in problem
+
+
+def test_cached_tables_equal_freshly_validated_ones():
+    from toolkit.resources import sample_dir
+
+    fresh = load_dealer(sample_dir(), cache=False)
+    load_dealer(sample_dir())  # fills the cache (or finds it filled)
+    cached = load_dealer(sample_dir())
+    assert set(cached.tables) == set(fresh.tables)
+    for name in fresh.tables:
+        pd.testing.assert_frame_equal(cached[name], fresh[name])
+    assert cached.warnings == fresh.warnings and cached.as_of == fresh.as_of

@@ -15,17 +15,21 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pyarrow import feather
 
 from toolkit import schema
 from toolkit.errors import DataError, Problem
 from toolkit.parse import PARSERS, parse_choice
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 MAX_ROWS_SHOWN = 5
 
 
@@ -147,23 +151,60 @@ def cache_root() -> Path:
 def _cut_at(df: pd.DataFrame, table: schema.Table, as_of: pd.Timestamp) -> pd.DataFrame:
     if table.date is None or as_of is None:
         return df
-    dates = df[table.date]
-    return df[dates.isna() | (dates.dt.normalize() <= as_of)].reset_index(drop=True)
+    day = df[table.date].to_numpy("datetime64[D]")
+    later = day > np.datetime64(as_of.date(), "D")  # NaT compares False: undated rows stay
+    return df[~later].reset_index(drop=True) if later.any() else df
 
 
 # --- reading and validating -------------------------------------------------------------
 
 
 def _content_key(folder: Path) -> str:
-    digest = hashlib.blake2b(CACHE_VERSION.encode(), digest_size=16)
+    """A digest of the folder's input files. Hashing a dealer group's CSVs takes seconds, so the
+    digest is remembered against the files' size, modification time and inode, and reused while
+    those stay the same — unless a file changed within two seconds of the digest being taken,
+    when a same-size rewrite could keep its timestamp (the digest is then computed afresh)."""
     files = sorted(table_files(folder).values()) + [folder / schema.DEALER_FILE]
+    stats = [_signature(p) for p in files]
+    memo = cache_root() / "keys" / f"{hashlib.blake2b(str(folder.resolve()).encode(), digest_size=16).hexdigest()}.json"
+    try:
+        saved = json.loads(memo.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    if (saved.get("version") == CACHE_VERSION and saved.get("files") == stats
+            and all(s[2] < saved["written_ns"] - 2_000_000_000 for s in stats if s)):
+        return saved["key"]
+    written_ns = time.time_ns()
+    digest = hashlib.blake2b(CACHE_VERSION.encode(), digest_size=16)
     for path in files:
         digest.update(path.name.encode())
         if path.is_file():
             with path.open("rb") as fh:
                 while chunk := fh.read(1 << 22):
                     digest.update(chunk)
-    return digest.hexdigest()
+    key = digest.hexdigest()
+    _write_atomically(memo, json.dumps({"version": CACHE_VERSION, "files": stats, "written_ns": written_ns, "key": key}))
+    return key
+
+
+def _signature(path: Path) -> list | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [path.name, st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a small cache file so a reader never sees half of it; a failure only loses the memo."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def _load_validated(folder: Path, use_cache: bool) -> Dealer:
@@ -388,7 +429,8 @@ def _write_cache(dealer: Dealer, target: Path) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=target.parent))
     try:
         for name, df in dealer.tables.items():
-            df.to_parquet(tmp / f"{name}.parquet", index=False)
+            feather.write_feather(pa.Table.from_pandas(df, preserve_index=False), tmp / f"{name}.arrow",
+                                  compression="uncompressed")
         meta = {"name": dealer.name, "as_of": dealer.as_of_text, "settings": dealer.settings,
                 "warnings": [w.__dict__ for w in dealer.warnings]}
         (tmp / "meta.json").write_text(json.dumps(meta, default=str))
@@ -399,7 +441,7 @@ def _write_cache(dealer: Dealer, target: Path) -> None:
 
 def _read_cache(folder: Path, cached: Path) -> Dealer:
     meta = json.loads((cached / "meta.json").read_text())
-    tables = {p.stem: pd.read_parquet(p) for p in cached.glob("*.parquet")}
+    tables = {p.stem: feather.read_table(p, memory_map=True).to_pandas() for p in cached.glob("*.arrow")}
     warnings = [Problem(w["file"], w["column"], w["expected"], tuple(map(tuple, w["rows"])), w["count"], w["unit"])
                 for w in meta["warnings"]]
     as_of = pd.Timestamp(meta["as_of"]) if meta["as_of"] else None
