@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_folder
-from toolkit.data import load_dealer, table_files
+from toolkit.data import cache_path, load_dealer, table_files
 from toolkit.errors import DataError
 
 CUSTOMERS = """
@@ -137,12 +137,14 @@ def test_parquet_round_trip(tmp_path):
 
 
 def test_cache_is_keyed_by_content_and_inputs_are_never_written(tmp_path):
-    folder = write_folder(tmp_path / "d", {"customers": CUSTOMERS, "sales": SALES})
+    folder = write_folder(tmp_path / "d", {"customers": CUSTOMERS, "sales": SALES}, 'name = "Cache Motors"\n')
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     first = load_dealer(folder)
     assert load_dealer(folder)["sales"].equals(first["sales"])  # served from the cache
+    old_cache = cache_path(folder)
     (folder / "sales.csv").write_text(SALES.lstrip() + "D3,C1,2024-06-01\n")
     assert len(load_dealer(folder)["sales"]) == 3  # a changed file is read again
+    assert cache_path(folder).is_dir() and not old_cache.exists()  # and the old content's cache goes
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
     assert set(after) == set(before) and after["customers.csv"] == before["customers.csv"]
 

@@ -184,7 +184,16 @@ def _content_key(folder: Path) -> str:
                     digest.update(chunk)
     key = digest.hexdigest()
     _write_atomically(memo, json.dumps({"version": CACHE_VERSION, "files": stats, "written_ns": written_ns, "key": key}))
+    if saved.get("key") not in (None, key):
+        _forget(saved["key"])
     return key
+
+
+def _forget(key: str) -> None:
+    """Remove the cached tables of a folder's previous content, unless another folder has the same."""
+    memos = (cache_root() / "keys").glob("*.json")
+    if not any(f'"key": "{key}"' in m.read_text() for m in memos if m.is_file()):
+        shutil.rmtree(cache_root() / key, ignore_errors=True)
 
 
 def _signature(path: Path) -> list | None:
