@@ -78,26 +78,24 @@ def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.
     """Per campaign: sent → opened → clicked → visited the website within 7 days (shares of sent).
 
     Opens and clicks count when the event names the touch (or the campaign) and the customer."""
-    sent = touches[touches["campaign_id"].notna()][["touch_id", "customer_id", "campaign_id", "channel", "occurred_at"]]
-    ev = events[["customer_id", "type", "touch_id", "campaign_id", "occurred_at"]]
-    rows = {}
-    for kind in ("email_open", "email_click"):
-        e = ev[ev["type"] == kind]
-        by_touch = set(e["touch_id"].dropna())
-        by_campaign = set(zip(e["customer_id"], e["campaign_id"].fillna("")))
-        rows[kind] = sent["touch_id"].isin(by_touch) | pd.Series(
-            [(c, k) in by_campaign for c, k in zip(sent["customer_id"], sent["campaign_id"])], index=sent.index)
-    visits = ev[ev["type"] == "web_visit"].sort_values("occurred_at")
-    nxt = pd.merge_asof(sent.sort_values("occurred_at"), visits[["customer_id", "occurred_at"]].rename(
-        columns={"occurred_at": "visit"}), left_on="occurred_at", right_on="visit", by="customer_id",
-        direction="forward")
-    visited = pd.Series(((nxt["visit"].dt.normalize() - nxt["occurred_at"].dt.normalize()).dt.days
-                         <= RESPONSE_DAYS).to_numpy(), index=nxt["touch_id"])
-    sent = sent.assign(opened=rows["email_open"], clicked=rows["email_click"],
-                       visited=sent["touch_id"].map(visited).fillna(False).astype(bool))
-    out = sent.groupby(["campaign_id", "channel"]).agg(sent=("touch_id", "size"), opened=("opened", "mean"),
+    campaign, campaign_ids = pd.factorize(touches["campaign_id"], sort=True)
+    channel, channel_names = pd.factorize(touches["channel"], sort=True)
+    sent = campaign >= 0
+    kind = events["type"].to_numpy(object)
+    flags = {}
+    for name, event_type in (("opened", "email_open"), ("clicked", "email_click")):
+        e = events[["customer_id", "touch_id", "campaign_id"]][kind == event_type]
+        flags[name] = joins.isin(touches["touch_id"], e["touch_id"]) | joins.isin_pairs(
+            (touches["customer_id"], touches["campaign_id"]), (e["customer_id"], e["campaign_id"]))
+    visits = events[["customer_id", "occurred_at"]][kind == "web_visit"]
+    flags["visited"] = joins.followed_within(touches["customer_id"], touches["occurred_at"], visits["customer_id"],
+                                             visits["occurred_at"], RESPONSE_DAYS, exact=True)
+    out = pd.DataFrame({"campaign": campaign, "channel_code": channel, **flags})[sent]
+    out = out.groupby(["campaign", "channel_code"]).agg(sent=("opened", "size"), opened=("opened", "mean"),
                                                         clicked=("clicked", "mean"), visited=("visited", "mean"))
     out = out.reset_index()
+    out.insert(0, "campaign_id", campaign_ids[out.pop("campaign").to_numpy()])
+    out.insert(1, "channel", channel_names[out.pop("channel_code").to_numpy()])
     if campaigns is not None and "name" in campaigns:
         out.insert(1, "name", out["campaign_id"].map(campaigns.set_index("campaign_id")["name"]))
     return out
@@ -213,13 +211,18 @@ def allocation(model: RevenueModel, touches: pd.DataFrame, events: pd.DataFrame,
         return pd.DataFrame(columns=["channel", "cost", "events", "associated", "low", "high", "per_cost",
                                      "per_cost_low", "per_cost_high"])
     coef = model.coefficients.set_index("type")
-    channel_of = touches.set_index("touch_id")["channel"]
-    ev = events[events["touch_id"].notna()].assign(channel=lambda e: e["touch_id"].map(channel_of))
-    ev = ev[ev["touch_id"].isin(touches.loc[touches["campaign_id"].notna(), "touch_id"])]
+    touch = joins.positions(events["touch_id"], touches["touch_id"])
+    credit = touch >= 0
+    credit[credit] = touches["campaign_id"].notna().to_numpy()[touch[credit]]  # campaign touches only
+    channel, channels = pd.factorize(touches["channel"])
+    kind, kinds = pd.factorize(events["type"])
+    credited_channel = channel[touch[credit]]
+    types = pd.Series(kinds[kind[credit]], dtype="str")
+    by_channel = {channels[c]: types[credited_channel == c].value_counts() for c in np.unique(credited_channel)}
     rows = []
     cost = campaigns.groupby("channel")["cost"].sum().astype(float)
     for channel, c in {**cost.to_dict(), **(cost_overrides or {})}.items():
-        counts = ev[ev["channel"] == channel]["type"].value_counts()
+        counts = by_channel.get(channel, pd.Series(dtype=int))
         value = {b: float(sum(n * (coef.loc[t, b] if t in coef.index and pd.notna(coef.loc[t, b]) else 0)
                               for t, n in counts.items())) for b in ("estimate", "lower", "upper")}
         rows.append({"channel": channel, "cost": float(c), "events": int(counts.sum()), "associated": value["estimate"],

@@ -53,6 +53,32 @@ def pair_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return left_rows, right_rows
 
 
+def isin_pairs(values: tuple[pd.Series, pd.Series], keys: tuple[pd.Series, pd.Series]) -> np.ndarray:
+    """Whether each pair (a, b) of ``values`` occurs as a pair of ``keys`` (missing never matches)."""
+    n = len(keys[0]) + 1
+
+    def code(a, b):
+        x, y = positions(a, keys[0]), positions(b, keys[1])
+        return np.where((x >= 0) & (y >= 0), x * n + y, -1)
+
+    have = code(*keys)
+    return pc.is_in(pa.array(code(*values)), value_set=pa.array(have[have >= 0])).to_numpy(zero_copy_only=False)
+
+
+def followed_within(customer: pd.Series, at: pd.Series, event_customer: pd.Series, event_at: pd.Series,
+                    within: int, exact: bool) -> np.ndarray:
+    """Whether each (customer, moment) is followed by an event of that customer within ``within``
+    calendar days — the next event at or after the moment (``exact``), or strictly after it."""
+    t = pd.DataFrame({"who": positions(customer, event_customer), "at": at.to_numpy(), "row": np.arange(len(at))})
+    e = pd.DataFrame({"who": positions(event_customer, event_customer), "next": event_at.to_numpy()})
+    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("at"), e.sort_values("next"), left_on="at", right_on="next",
+                        by="who", direction="forward", allow_exact_matches=exact)
+    gap = days(nxt["next"]) - days(nxt["at"])
+    followed = np.zeros(len(at), bool)
+    followed[nxt["row"].to_numpy()] = nxt["next"].notna().to_numpy() & (gap <= within)
+    return followed
+
+
 def value_counts(values: pd.Series) -> dict:
     """How many times each (non-missing) value occurs."""
     counts = pc.value_counts(_arrow(values).drop_null())

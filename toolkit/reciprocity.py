@@ -61,17 +61,9 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
 
 def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
-    t = pd.DataFrame({"who": joins.positions(balance["customer_id"], events["customer_id"]),
-                      "occurred_at": balance["occurred_at"].to_numpy(), "_pos": np.arange(len(balance))})
-    e = pd.DataFrame({"who": joins.positions(events["customer_id"], events["customer_id"]),
-                      "next_event": events["occurred_at"].to_numpy()})
-    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("occurred_at"), e.sort_values("next_event"),
-                        left_on="occurred_at", right_on="next_event", by="who",
-                        direction="forward", allow_exact_matches=False)
-    days = joins.days(nxt["next_event"]) - joins.days(nxt["occurred_at"])
-    responded = np.zeros(len(balance), bool)
-    responded[nxt["_pos"].to_numpy()] = nxt["next_event"].notna().to_numpy() & (days <= ENGAGEMENT_DAYS)
-    return balance.assign(responded=responded)
+    return balance.assign(responded=joins.followed_within(
+        balance["customer_id"], balance["occurred_at"], events["customer_id"], events["occurred_at"],
+        ENGAGEMENT_DAYS, exact=False))
 
 
 def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
@@ -88,15 +80,7 @@ def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFra
 
 def _owns(customer: pd.Series, value: pd.Series, owner: pd.Series, owned: pd.Series) -> np.ndarray:
     """Whether each customer owns a vehicle whose ``owned`` text equals ``value`` (ignoring case)."""
-    owned = owned.str.lower()
-    n = len(owner) + 1
-
-    def keys(who, what):
-        a, b = joins.positions(who, owner), joins.positions(what, owned)
-        return np.where((a >= 0) & (b >= 0), a * n + b, -1)
-
-    have = keys(owner, owned)
-    return np.isin(keys(customer, value.str.lower()), have[have >= 0])
+    return joins.isin_pairs((customer, value.str.lower()), (owner, owned.str.lower()))
 
 
 def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
