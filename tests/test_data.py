@@ -177,3 +177,12 @@ def test_cached_tables_equal_freshly_validated_ones():
     for name in fresh.tables:
         pd.testing.assert_frame_equal(cached[name], fresh[name])
     assert cached.warnings == fresh.warnings and cached.as_of == fresh.as_of
+
+
+def test_filter_period_keeps_whole_days_and_drops_undated_rows():
+    from toolkit.data import filter_period
+
+    df = pd.DataFrame({"at": pd.to_datetime(["2024-01-01T23:59", "2024-01-02T00:00", "2024-01-31T08:00", None])})
+    assert filter_period(df, "at") is df  # no period: nothing copied
+    assert filter_period(df, "at", "2024-01-02", "2024-01-31").index.tolist() == [1, 2]
+    assert filter_period(df, "at", end="2024-01-01").index.tolist() == [0]

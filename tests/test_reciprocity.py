@@ -80,3 +80,23 @@ def test_sample_kpis_match_a_hand_check():
     irrelevant = sum((c, m) not in owned for c, m in zip(offers["customer_id"], offers["offer_make"]))
     assert result.kpis["irrelevant_offer_share"] == pytest.approx(irrelevant / len(offers))
     assert result.kpis["engagement_after_give_rate"] > result.kpis["engagement_after_ask_only_rate"]
+
+
+def test_balance_of_a_selection_and_per_customer(hand):
+    email = reciprocity.selection_balance(hand.balance, channel="email", staff_id="all").iloc[0]
+    # T1, T2, T3, T4, T7: gives T3, T7; asks T1, T2, T4 (all ask-only); responses after T1 and T2
+    assert (email["touches"], email["gives"], email["asks"]) == (5, 2, 3)
+    assert email["ask_only_share"] == pytest.approx(3 / 5) and email["response_rate"] == pytest.approx(2 / 5)
+    c1 = reciprocity.customer_balance(hand.balance, hand.streaks, pd.Timestamp("2024-01-28")).set_index("customer_id").loc["C1"]
+    assert (c1["touches"], c1["gives"], c1["asks"], c1["longest_ask_streak"]) == (4, 1, 3, 2)
+    assert c1["days_since_last_give"] == 19  # T3 on 2024-01-09
+    by_kind = reciprocity.response_by_kind(hand.balance).set_index(["channel", "kind"])
+    assert by_kind.loc[("email", "asks only"), "response_rate"] == pytest.approx(2 / 3)
+    assert by_kind.loc[("email", "gives"), "touches"] == 2 and by_kind.loc[("sms", "gives"), "response_rate"] == 1.0
+
+
+def test_retagging_a_subject_recomputes_the_kpis(hand):
+    # only T8 is untagged in the data, so re-tagging "x" as a gift makes it a give: 4 gives, 4 asks
+    kpis = reciprocity.retagged_kpis(hand, {"x": ("gift", "")})
+    assert kpis["give_ask_ratio"] == 1.0 and kpis["give_only_share"] == pytest.approx(3 / 7)
+    assert reciprocity.retagged_kpis(hand, {}) is hand.kpis

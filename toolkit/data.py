@@ -104,13 +104,15 @@ def outbound_touches(touches: pd.DataFrame, columns: list[str] | None = None) ->
 def filter_period(df: pd.DataFrame, column: str, start: str = "", end: str = "") -> pd.DataFrame:
     """Rows whose ``column`` date falls between ``start`` and ``end`` (whole days, both included;
     blank means open-ended)."""
-    day = df[column].dt.normalize()
-    keep = pd.Series(True, index=df.index)
+    if not start and not end:
+        return df
+    day = df[column].to_numpy("datetime64[D]")
+    keep = ~np.isnat(day)
     if start:
-        keep &= day >= pd.Timestamp(start)
+        keep &= day >= np.datetime64(pd.Timestamp(start).date(), "D")
     if end:
-        keep &= day <= pd.Timestamp(end)
-    return df[keep]
+        keep &= day <= np.datetime64(pd.Timestamp(end).date(), "D")
+    return df if keep.all() else df[keep]
 
 
 def load_table_file(path: str | os.PathLike, table: str) -> pd.DataFrame:

@@ -99,6 +99,18 @@ def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
     return out.rename("longest_ask_streak")
 
 
+def retagged_kpis(result: Audit, overrides: dict[str, tuple[str, str]]) -> dict:
+    """The KPIs once subjects are re-tagged by hand (the taxonomy explorer). Responses and offer
+    relevance do not depend on tags, so only the flags, the streaks and the KPIs are recomputed."""
+    from toolkit.taxonomy import apply_overrides
+
+    if not overrides:
+        return result.kpis
+    balance = touch_balance(apply_overrides(result.balance, overrides))
+    streaks = longest_ask_streaks(balance)
+    return reciprocity_kpis(balance, result.offers, streaks)
+
+
 def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dict:
     """The reciprocity KPIs.
 
@@ -129,30 +141,50 @@ def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Se
 def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:
     """Per group (campaign_id, channel, staff_id, month …): touches, gives, asks, give/ask ratio,
     ask-only share and response rate."""
-    b = balance.assign(month=balance["occurred_at"].dt.to_period("M").dt.to_timestamp())
-    g = b.groupby(by)
+    flags = [c for c in ("gives_any", "asks_any", "ask_only", "responded") if c in balance]
+    key = month_of(balance["occurred_at"]) if by == "month" else balance[by]
+    g = balance[flags].groupby(key.rename(by))
     out = pd.DataFrame({"touches": g.size(), "gives": g["gives_any"].sum(), "asks": g["asks_any"].sum(),
                         "ask_only_share": g["ask_only"].mean().astype(float)})
-    if "responded" in b:
+    if "responded" in balance:
         out["response_rate"] = g["responded"].mean().astype(float)
     out["give_ask_ratio"] = out["gives"] / out["asks"].replace(0, np.nan)
     return out.reset_index()
 
 
+def selection_balance(balance: pd.DataFrame, **chosen: str) -> pd.DataFrame:
+    """:func:`balance_by` for one selection: ``column=value`` pairs ("all" keeps every value),
+    e.g. ``selection_balance(balance, channel="sms", staff_id="all")``."""
+    keep = np.ones(len(balance), bool)
+    for column, value in chosen.items():
+        if value != "all":
+            keep &= balance[column].eq(value).fillna(False).to_numpy(bool)
+    flags = [c for c in ("gives_any", "asks_any", "ask_only", "responded") if c in balance]
+    picked = balance[flags][keep]
+    return balance_by(picked.assign(selection="selection"), "selection")
+
+
+def month_of(timestamps: pd.Series) -> pd.Series:
+    """The first day of each timestamp's month."""
+    return timestamps.dt.to_period("M").dt.to_timestamp().rename("month")
+
+
 def kind_by_month(balance: pd.DataFrame) -> pd.DataFrame:
     """Touches per month by kind (ask only, give only, gives and asks, neither) — for a stacked chart."""
-    month = balance["occurred_at"].dt.to_period("M").dt.to_timestamp().rename("month")
-    return balance.groupby([month, "kind"]).size().rename("touches").reset_index()
+    return balance.groupby([month_of(balance["occurred_at"]), balance["kind"]]).size().rename("touches").reset_index()
 
 
 def customer_balance(balance: pd.DataFrame, streaks: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per customer: touches, gives, asks, give/ask ratio, longest ask streak, days since the last give."""
-    g = balance.groupby("customer_id")
-    out = pd.DataFrame({"touches": g.size(), "gives": g["gives_any"].sum(), "asks": g["asks_any"].sum()})
+    code, ids = pd.factorize(balance["customer_id"], sort=True)
+    gives, asks = balance["gives_any"].to_numpy(bool), balance["asks_any"].to_numpy(bool)
+    n = len(ids)
+    out = pd.DataFrame({"touches": np.bincount(code, minlength=n), "gives": np.bincount(code[gives], minlength=n),
+                        "asks": np.bincount(code[asks], minlength=n)}, index=pd.Index(ids, name="customer_id"))
     out["give_ask_ratio"] = out["gives"] / out["asks"].replace(0, np.nan)
     out["longest_ask_streak"] = streaks
-    last_give = balance[balance["gives_any"]].groupby("customer_id")["occurred_at"].max()
-    out["days_since_last_give"] = (as_of.normalize() - last_give.dt.normalize()).dt.days
+    last_give = pd.Series(joins.days(balance["occurred_at"])[gives]).groupby(code[gives]).max()
+    out["days_since_last_give"] = (joins.day(as_of) - last_give.reindex(range(n))).to_numpy(float)
     return out.reset_index()
 
 
@@ -167,19 +199,28 @@ def streak_distribution(streaks: pd.Series, cap: int = 10) -> pd.DataFrame:
 def suppression_list(offers: pd.DataFrame, min_irrelevant: int = 2) -> pd.DataFrame:
     """Customers who received ``min_irrelevant`` or more offers for a make they do not own: which
     offers to stop sending them, and why."""
-    bad = offers[offers["irrelevant"]]
-    g = bad.groupby(["customer_id", "offer_make"]).agg(offers=("touch_id", "size"),
-                                                       campaigns=("campaign_id", lambda s: ", ".join(sorted(set(s.dropna())))))
-    g = g[g["offers"] >= min_irrelevant].reset_index()
+    bad = offers.loc[offers["irrelevant"], ["customer_id", "offer_make", "campaign_id"]]
+    counts = bad.groupby(["customer_id", "offer_make"]).size()
+    counts = counts[counts >= min_irrelevant]
+    bad = bad.set_index(["customer_id", "offer_make"]).loc[counts.index]
+    campaigns = bad.groupby(level=[0, 1])["campaign_id"].agg(lambda s: ", ".join(sorted(set(s.dropna()))))
+    g = pd.DataFrame({"offers": counts, "campaigns": campaigns.reindex(counts.index)}).reset_index()
     g["why"] = g["offers"].astype(str) + " offers for " + g["offer_make"] + ", and no " + g["offer_make"] + " on file"
     return g.rename(columns={"offer_make": "stop_offers_for"}).sort_values("offers", ascending=False, ignore_index=True)
 
 
 def response_by_kind(balance: pd.DataFrame) -> pd.DataFrame:
     """Response rate per channel for giving touches and for ask-only touches."""
-    b = balance[balance["gives_any"] | balance["ask_only"]].assign(
-        kind=np.where(balance.loc[balance["gives_any"] | balance["ask_only"], "gives_any"], "gives", "asks only"))
-    return b.groupby(["channel", "kind"]).agg(touches=("touch_id", "size"), response_rate=("responded", "mean")).reset_index()
+    gives, ask_only = balance["gives_any"].to_numpy(bool), balance["ask_only"].to_numpy(bool)
+    chosen = gives | ask_only
+    channel, channels = pd.factorize(balance["channel"], sort=True)
+    b = pd.DataFrame({"channel": channel[chosen], "kind": gives[chosen].astype(int),
+                      "responded": balance["responded"].to_numpy(bool)[chosen]})
+    out = b[b["channel"] >= 0].groupby(["channel", "kind"]).agg(touches=("responded", "size"),
+                                                               response_rate=("responded", "mean")).reset_index()
+    out["channel"] = channels[out["channel"].to_numpy()]
+    out["kind"] = np.array(["asks only", "gives"])[out["kind"].to_numpy()]  # in this order, as text sorts
+    return out
 
 
 def describe_balance(kpis: dict) -> str:

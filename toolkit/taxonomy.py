@@ -95,7 +95,14 @@ def classify_touches(touches: pd.DataFrame, campaigns: pd.DataFrame | None, rule
     out.loc[blank, "gives"], out.loc[blank, "asks"] = gives, asks
     out["tag_source"] = "tagged"
     out.loc[blank, "tag_source"] = (gives.notna() | asks.notna()).map({True: "rule", False: "unclassified"})
-    for subject, (g, a) in (overrides or {}).items():
+    return apply_overrides(out, overrides or {})
+
+
+def apply_overrides(classified: pd.DataFrame, overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Classified touches with the tags a person chose per subject; touches tagged in the data keep
+    their tags. The input frame is not modified."""
+    out = classified.copy() if overrides else classified
+    for subject, (g, a) in overrides.items():
         mask = out["subject"].eq(subject) & out["tag_source"].ne("tagged")
         out.loc[mask, "gives"] = g or pd.NA
         out.loc[mask, "asks"] = a or pd.NA
@@ -123,5 +130,5 @@ def tag_sources(classified: pd.DataFrame) -> pd.DataFrame:
 
 def unclassified_subjects(classified: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     """The most common subjects no rule matched: where to extend the rules first."""
-    left = classified[classified["tag_source"] == "unclassified"]
-    return left["subject"].fillna("(no subject)").value_counts().head(n).rename_axis("subject").reset_index(name="touches")
+    left = classified.loc[classified["tag_source"] == "unclassified", "subject"]
+    return left.fillna("(no subject)").value_counts().head(n).rename_axis("subject").reset_index(name="touches")
