@@ -79,6 +79,12 @@ def followed_within(customer: pd.Series, at: pd.Series, event_customer: pd.Serie
     return followed
 
 
+def labels(codes: np.ndarray, names: list[str], index: pd.Index | None = None) -> pd.Series:
+    """Text labels ``names[code]`` for small integer codes, built without a Python object per row."""
+    coded = pa.DictionaryArray.from_arrays(np.asarray(codes, np.int8), pa.array(names, pa.large_string()))
+    return pd.Series(coded.cast(pa.large_string()), index=index, dtype="str")
+
+
 def value_counts(values: pd.Series) -> dict:
     """How many times each (non-missing) value occurs."""
     counts = pc.value_counts(_arrow(values).drop_null())

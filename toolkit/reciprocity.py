@@ -54,8 +54,8 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
     out["give_only"] = out["gives_any"] & ~out["asks_any"]
     out["both"] = out["gives_any"] & out["asks_any"]
     out["neither"] = ~out["gives_any"] & ~out["asks_any"]
-    out["kind"] = np.select([out["ask_only"], out["give_only"], out["both"]], ["ask only", "give only", "gives and asks"],
-                            "neither")
+    out["kind"] = joins.labels(np.select([out["ask_only"], out["give_only"], out["both"]], [0, 1, 2], 3),
+                               ["ask only", "give only", "gives and asks", "neither"], out.index)
     return out
 
 

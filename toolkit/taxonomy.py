@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit import joins
@@ -79,23 +80,43 @@ def classify_touches(touches: pd.DataFrame, campaigns: pd.DataFrame | None, rule
                      overrides: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Touches with final ``gives``/``asks`` and ``tag_source``.
 
+    The rules read a touch's subject and its campaign's name; each distinct
+    (subject, campaign) is classified once, however many touches share it.
     ``overrides`` maps a subject to (gives, asks) that a person chose in the
     taxonomy explorer; they replace rule results for touches with that subject.
     The input frame is not modified.
     """
     out = touches.copy()
-    if campaigns is not None and "name" in campaigns:
-        name = campaigns["name"].astype("str").array.take(joins.positions(out["campaign_id"], campaigns["campaign_id"]),
-                                                          allow_fill=True)
-    else:
-        name = pd.array([pd.NA] * len(out), dtype="str")
-    out["classified_text"] = (out["subject"].fillna("") + " | " + pd.Series(name, index=out.index).fillna("")).str.strip(" |")
-    blank = out["gives"].isna() & out["asks"].isna()
-    gives, asks = classify_text(out.loc[blank, "classified_text"], rules)
-    out.loc[blank, "gives"], out.loc[blank, "asks"] = gives, asks
-    out["tag_source"] = "tagged"
-    out.loc[blank, "tag_source"] = (gives.notna() | asks.notna()).map({True: "rule", False: "unclassified"})
+    blank = (out["gives"].isna() & out["asks"].isna()).to_numpy()
+    subject, subjects = pd.factorize(out["subject"])
+    campaign, campaign_ids = pd.factorize(out["campaign_id"])
+    width = len(campaign_ids) + 1
+    combo, combos = pd.factorize((subject[blank] + 1) * width + campaign[blank] + 1)
+    text = _text(subjects.array.take(combos // width - 1, allow_fill=True),
+                 campaign_ids.array.take(combos % width - 1, allow_fill=True), campaigns)
+    gives, asks = classify_text(text, rules)
+    rule = np.full(len(out), -1)
+    rule[blank] = combo
+    for column, found in (("gives", gives), ("asks", asks)):
+        out[column] = out[column].fillna(pd.Series(found.array.take(rule, allow_fill=True), index=out.index))
+    matched = (gives.notna() | asks.notna()).to_numpy()
+    source = np.zeros(len(out), np.int8)  # tagged
+    source[blank] = np.where(matched[combo], 1, 2)
+    out["tag_source"] = joins.labels(source, SOURCES, out.index)
     return apply_overrides(out, overrides or {})
+
+
+SOURCES = ["tagged", "rule", "unclassified"]
+
+
+def _text(subject: pd.api.extensions.ExtensionArray, campaign_id, campaigns: pd.DataFrame | None) -> pd.Series:
+    """What the rules read: the subject and the campaign's name, joined by " | "."""
+    if campaigns is not None and "name" in campaigns:
+        name = campaigns["name"].astype("str").array.take(joins.positions(pd.Series(campaign_id),
+                                                                          campaigns["campaign_id"]), allow_fill=True)
+    else:
+        name = pd.array([pd.NA] * len(subject), dtype="str")
+    return (pd.Series(subject, dtype="str").fillna("") + " | " + pd.Series(name, dtype="str").fillna("")).str.strip(" |")
 
 
 def apply_overrides(classified: pd.DataFrame, overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
