@@ -29,7 +29,7 @@ from toolkit import schema
 from toolkit.errors import DataError, Problem
 from toolkit.parse import PARSERS, parse_choice
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 MAX_ROWS_SHOWN = 5
 
 
@@ -96,9 +96,12 @@ def load_dealer(data_dir: str | os.PathLike, tables: list[str] | None = None,
 def outbound_touches(touches: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
     """Touches the dealership sent: ``direction`` outbound or blank (the contract's default).
     ``columns`` picks the columns to keep, which is much faster on millions of touches."""
-    sent = touches["direction"].isna() | touches["direction"].eq("outbound")
+    sent = (touches["direction"].isna() | touches["direction"].eq("outbound")).to_numpy(bool)
     chosen = touches[columns] if columns else touches
-    return chosen if sent.all() else chosen[sent.to_numpy()]
+    first = int(sent.sum())
+    if sent[:first].all():  # loaded tables hold outbound touches first: a slice, not a copy
+        return chosen.iloc[:first] if first < len(sent) else chosen
+    return chosen[sent]
 
 
 def filter_period(df: pd.DataFrame, column: str, start: str = "", end: str = "") -> pd.DataFrame:
@@ -240,10 +243,21 @@ def _read_and_validate(folder: Path) -> Dealer:
     warnings = _check_references(tables) if not problems else []
     if problems:
         raise DataError(str(folder), problems)
+    if "touches" in tables:
+        tables["touches"] = _outbound_first(tables["touches"])
     latest = _latest_date(tables)
     as_of = settings.get("as_of")
     as_of = pd.Timestamp(as_of).normalize() if as_of else latest
     return Dealer(str(settings["name"]), as_of, folder, settings, tables, warnings)
+
+
+def _outbound_first(touches: pd.DataFrame) -> pd.DataFrame:
+    """Touches with the outbound ones first, each part in file order, so that the analyses (which
+    read outbound touches) take a slice of millions of rows instead of copying them."""
+    inbound = touches["direction"].eq("inbound").fillna(False).to_numpy(bool)
+    if not inbound.any() or inbound[-int(inbound.sum()):].all():
+        return touches
+    return touches.iloc[np.argsort(inbound, kind="stable")].reset_index(drop=True)
 
 
 def _read_settings(folder: Path, problems: list[Problem]) -> dict:
