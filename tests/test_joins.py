@@ -11,9 +11,9 @@ from toolkit import joins
 
 
 def test_positions_and_isin_treat_missing_as_absent():
-    keys = pd.Series(["C1", "C2", "C1", None], dtype="str")
+    keys = pd.Series(["C1", "C1", None, "C2"], dtype="str")
     values = pd.Series(["C2", "C9", None, "C1"], dtype="str")
-    assert joins.positions(values, keys).tolist() == [1, -1, -1, 0]
+    assert joins.positions(values, keys).tolist() == [2, -1, -1, 0]  # among C1, (missing), C2
     assert joins.isin(values, keys).tolist() == [True, False, False, True]
 
 

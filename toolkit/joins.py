@@ -21,9 +21,10 @@ def _arrow(values: pd.Series | pd.Index) -> pa.Array:
 
 
 def positions(values: pd.Series | pd.Index, keys: pd.Series | pd.Index) -> np.ndarray:
-    """For each value, the position of its first occurrence in ``keys``; -1 when it is not there
-    (or is missing)."""
-    found = pc.index_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True)
+    """For each value, its position among the distinct ``keys`` in order of first appearance
+    (its row, when the keys are unique); -1 when it is not there (or is missing). Equal values
+    get equal positions, so these serve as integer codes for joining and counting."""
+    found = pc.index_in(_arrow(values), value_set=pc.unique(_arrow(keys)), skip_nulls=True)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
