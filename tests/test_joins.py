@@ -34,6 +34,31 @@ def test_pair_rows_matches_pandas_merge(left, right):
     assert sorted(zip(*joins.pair_rows(left, right))) == sorted(zip(merged["l"], merged["r"]))
 
 
+def test_codes_share_one_scale_and_pairs_match_on_both():
+    touches = pd.Series(["C1", "C2", "C1", None], dtype="str")
+    events = pd.Series(["C2", "C3", "C1"], dtype="str")
+    t, e = joins.codes(touches, events)
+    assert t.tolist() == [0, 1, 0, -1] and e.tolist() == [1, -1, 0]
+    campaign_t, campaign_e = np.array([5, 5, 6, 5]), np.array([5, 5, 6])
+    # events hold (C2, 5) and (C1, 6); C3 is no touch customer and a missing customer never matches
+    assert joins.isin_pairs((t, campaign_t), (e, campaign_e)).tolist() == [False, True, True, False]
+
+
+def test_followed_within_counts_calendar_days_after_the_moment():
+    at = pd.Series(pd.to_datetime(["2024-01-01T10:00", "2024-01-01T10:00", "2024-01-05T00:00"]))
+    event_at = pd.Series(pd.to_datetime(["2024-01-01T10:00", "2024-01-08T23:00"]))
+    who, event_who = np.array([0, 1, 0]), np.array([0, 0])
+    # the same moment counts only when exact; 2024-01-08 is 7 days after 2024-01-01 and 3 after 01-05
+    assert joins.followed_within(who, at, event_who, event_at, 7, exact=True).tolist() == [True, False, True]
+    assert joins.followed_within(who, at, event_who, event_at, 6, exact=False).tolist() == [False, False, True]
+
+
+def test_rows_of_finds_the_row_each_id_names():
+    touch_ids = pd.Series(["T1", "T2", "T3"], dtype="str")
+    named = pd.Series(["T3", None, "T9", "T1", "T3"], dtype="str")
+    assert joins.rows_of(named, touch_ids).tolist() == [2, -1, -1, 0, 2]
+
+
 def test_days_counts_calendar_days():
     ts = pd.Series(pd.to_datetime(["1970-01-02T23:59:00", "2024-03-01T00:01:00"]))
     assert joins.days(ts).tolist() == [1, 19783]

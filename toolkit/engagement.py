@@ -80,16 +80,20 @@ def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.
     Opens and clicks count when the event names the touch (or the campaign) and the customer."""
     campaign, campaign_ids = pd.factorize(touches["campaign_id"], sort=True)
     channel, channel_names = pd.factorize(touches["channel"], sort=True)
-    sent = campaign >= 0
+    named_touch = joins.rows_of(events["touch_id"], touches["touch_id"])
+    who, event_who = joins.codes(touches["customer_id"], events["customer_id"])
+    event_campaign = joins.positions(events["campaign_id"], campaign_ids)
     kind = events["type"].to_numpy(object)
     flags = {}
     for name, event_type in (("opened", "email_open"), ("clicked", "email_click")):
-        e = events[["customer_id", "touch_id", "campaign_id"]][kind == event_type]
-        flags[name] = joins.isin(touches["touch_id"], e["touch_id"]) | joins.isin_pairs(
-            (touches["customer_id"], touches["campaign_id"]), (e["customer_id"], e["campaign_id"]))
-    visits = events[["customer_id", "occurred_at"]][kind == "web_visit"]
-    flags["visited"] = joins.followed_within(touches["customer_id"], touches["occurred_at"], visits["customer_id"],
-                                             visits["occurred_at"], RESPONSE_DAYS, exact=True)
+        chosen = kind == event_type
+        named = np.zeros(len(touches) + 1, bool)
+        named[named_touch[chosen]] = True  # the last slot collects events that name no known touch
+        flags[name] = named[:-1] | joins.isin_pairs((who, campaign), (event_who[chosen], event_campaign[chosen]))
+    visits = kind == "web_visit"
+    flags["visited"] = joins.followed_within(who, touches["occurred_at"], event_who[visits],
+                                             events["occurred_at"][visits], RESPONSE_DAYS, exact=True)
+    sent = campaign >= 0
     out = pd.DataFrame({"campaign": campaign, "channel_code": channel, **flags})[sent]
     out = out.groupby(["campaign", "channel_code"]).agg(sent=("opened", "size"), opened=("opened", "mean"),
                                                         clicked=("clicked", "mean"), visited=("visited", "mean"))
@@ -211,7 +215,7 @@ def allocation(model: RevenueModel, touches: pd.DataFrame, events: pd.DataFrame,
         return pd.DataFrame(columns=["channel", "cost", "events", "associated", "low", "high", "per_cost",
                                      "per_cost_low", "per_cost_high"])
     coef = model.coefficients.set_index("type")
-    touch = joins.positions(events["touch_id"], touches["touch_id"])
+    touch = joins.rows_of(events["touch_id"], touches["touch_id"])
     credit = touch >= 0
     credit[credit] = touches["campaign_id"].notna().to_numpy()[touch[credit]]  # campaign touches only
     channel, channels = pd.factorize(touches["channel"])

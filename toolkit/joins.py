@@ -28,6 +28,26 @@ def positions(values: pd.Series | pd.Index, keys: pd.Series | pd.Index) -> np.nd
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def codes(values: pd.Series, *others: pd.Series) -> list[np.ndarray]:
+    """Integer codes for ``values`` and for each of ``others`` on one scale: equal IDs get equal
+    codes; a missing ID, or one of ``others`` not among ``values``, gets -1. Code the longest
+    column first: it is hashed once, the others are looked up."""
+    code, uniques = pd.factorize(values)
+    return [code.astype(np.int64), *(positions(other, uniques) for other in others)]
+
+
+def rows_of(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each value, the row of ``keys`` (a unique ID column such as touches' touch_id) that
+    holds it; -1 when none does. Only the distinct values are hashed, which is what makes this
+    cheap when a few hundred thousand events name a few million touches."""
+    distinct = pc.unique(_arrow(values))
+    at = pc.index_in(_arrow(keys), value_set=distinct, skip_nulls=True).fill_null(-1).to_numpy(zero_copy_only=False)
+    row = np.full(len(distinct) + 1, -1, np.int64)  # the extra slot answers values that are missing
+    named = np.flatnonzero(at >= 0)
+    row[at[named]] = named
+    return row[positions(values, distinct)]
+
+
 def isin(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """``values.isin(keys)`` as a NumPy boolean array (missing values are never in)."""
     return pc.is_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True).fill_null(False).to_numpy(zero_copy_only=False)
@@ -54,26 +74,27 @@ def pair_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return left_rows, right_rows
 
 
-def isin_pairs(values: tuple[pd.Series, pd.Series], keys: tuple[pd.Series, pd.Series]) -> np.ndarray:
-    """Whether each pair (a, b) of ``values`` occurs as a pair of ``keys`` (missing never matches)."""
-    n = len(keys[0]) + 1
+def isin_pairs(values: tuple[np.ndarray, np.ndarray], keys: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Whether each pair of codes (a, b) of ``values`` occurs among the pairs of ``keys`` (codes as
+    :func:`codes` gives them; a pair with a missing code never matches)."""
+    width = max(values[1].max(initial=0), keys[1].max(initial=0)) + 1
 
-    def code(a, b):
-        x, y = positions(a, keys[0]), positions(b, keys[1])
-        return np.where((x >= 0) & (y >= 0), x * n + y, -1)
+    def pair(a, b):
+        return np.where((a >= 0) & (b >= 0), a * width + b, -1)
 
-    have = code(*keys)
-    return pc.is_in(pa.array(code(*values)), value_set=pa.array(have[have >= 0])).to_numpy(zero_copy_only=False)
+    have = pair(*keys)
+    return pc.is_in(pa.array(pair(*values)), value_set=pa.array(have[have >= 0])).to_numpy(zero_copy_only=False)
 
 
-def followed_within(customer: pd.Series, at: pd.Series, event_customer: pd.Series, event_at: pd.Series,
+def followed_within(who: np.ndarray, at: pd.Series, event_who: np.ndarray, event_at: pd.Series,
                     within: int, exact: bool) -> np.ndarray:
     """Whether each (customer, moment) is followed by an event of that customer within ``within``
-    calendar days — the next event at or after the moment (``exact``), or strictly after it."""
-    t = pd.DataFrame({"who": positions(customer, event_customer), "at": at.to_numpy(), "row": np.arange(len(at))})
-    e = pd.DataFrame({"who": positions(event_customer, event_customer), "next": event_at.to_numpy()})
-    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("at"), e.sort_values("next"), left_on="at", right_on="next",
-                        by="who", direction="forward", allow_exact_matches=exact)
+    calendar days — the next event at or after the moment (``exact``), or strictly after it.
+    ``who`` and ``event_who`` are customer codes on one scale (:func:`codes`)."""
+    t = pd.DataFrame({"who": who, "at": at.to_numpy(), "row": np.arange(len(at))})
+    e = pd.DataFrame({"who": event_who, "next": event_at.to_numpy()})
+    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("at"), e[e["who"] >= 0].sort_values("next"), left_on="at",
+                        right_on="next", by="who", direction="forward", allow_exact_matches=exact)
     gap = days(nxt["next"]) - days(nxt["at"])
     followed = np.zeros(len(at), bool)
     followed[nxt["row"].to_numpy()] = nxt["next"].notna().to_numpy() & (gap <= within)

@@ -61,9 +61,9 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
 
 def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
+    who, event_who = joins.codes(balance["customer_id"], events["customer_id"])
     return balance.assign(responded=joins.followed_within(
-        balance["customer_id"], balance["occurred_at"], events["customer_id"], events["occurred_at"],
-        ENGAGEMENT_DAYS, exact=False))
+        who, balance["occurred_at"], event_who, events["occurred_at"], ENGAGEMENT_DAYS, exact=False))
 
 
 def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +80,9 @@ def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFra
 
 def _owns(customer: pd.Series, value: pd.Series, owner: pd.Series, owned: pd.Series) -> np.ndarray:
     """Whether each customer owns a vehicle whose ``owned`` text equals ``value`` (ignoring case)."""
-    return joins.isin_pairs((customer, value.str.lower()), (owner, owned.str.lower()))
+    who, owner = joins.codes(customer, owner)
+    what, owned = joins.codes(value.str.lower(), owned.str.lower())
+    return joins.isin_pairs((who, what), (owner, owned))
 
 
 def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
