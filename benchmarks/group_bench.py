@@ -261,7 +261,8 @@ def widget_latency(data: Path) -> dict:
     records = knowledge.customer_records(d["customers"], d["vehicles"])
     balance = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules()).balance
     statements, _ = alignment.load_instrument()
-    frame = engagement.model_frame(d["customers"], d["events"], d["sales"], d["repair_orders"], d.as_of)
+    history = engagement.history(d["customers"], d["events"], d["sales"], d["repair_orders"])
+    frame = engagement.frame_from(history, d.as_of)
     alloc = engagement.allocation(engagement.fit_revenue_model(frame), d["touches"], d["events"], d["campaigns"])
     changes = {
         "sold_follow_up: salesperson filter": lambda: cadence.compliance_by(
@@ -271,8 +272,8 @@ def widget_latency(data: Path) -> dict:
         "customer_knowledge: salesperson filter": lambda: knowledge.knowledge_kpis(records[records["salesperson_id"] == "S04"]),
         "reciprocity: channel filter": lambda: reciprocity.balance_by(
             balance[balance["channel"] == "sms"].assign(selection="s"), "selection"),
-        "engagement: window slider": lambda: engagement.fit_revenue_model(engagement.model_frame(
-            d["customers"], d["events"], d["sales"], d["repair_orders"], d.as_of, 180, 90)),
+        "engagement: window slider": lambda: engagement.fit_revenue_model(engagement.frame_from(
+            history, d.as_of, 180, 90)),
         "engagement: budget what-if": lambda: engagement.budget_shift(alloc, "mail", "email", 1000),
         "cx_alignment: department": lambda: alignment.compare_department(d["survey"], statements, "sales"),
     }

@@ -31,6 +31,36 @@ def test_engaged_share_and_events_by_type_by_hand(tmp_path):
     assert k["events_by_type"]["web_visit"] == 1 and k["events_by_type"]["email_click"] == 0
 
 
+def test_model_frame_windows_by_hand(tmp_path):
+    folder = write_folder(tmp_path / "d", {
+        "customers": "customer_id,created_at\nC1,2023-01-01\nC2,2024-05-01\nC3,\n",
+        "events": """
+            event_id,customer_id,occurred_at,type
+            E1,C1,2023-06-01,email_open
+            E2,C1,2024-02-01,clinic
+            E3,C3,2022-12-01,web_visit
+        """,
+        "repair_orders": """
+            ro_id,customer_id,opened_at,pay_type,total
+            R1,C1,2023-12-01,customer,100
+            R2,C1,2024-03-01,internal,50
+            R3,C3,2024-03-01,warranty,200
+        """,
+        "sales": "deal_id,customer_id,sold_at,front_gross,back_gross\nD1,C1,2024-04-01,1000,500\n",
+    }, 'name = "X"\nas_of = 2024-06-30\n')
+    d = load_dealer(folder, cache=False)
+    frame = engagement.model_frame(d["customers"], d["events"], d["sales"], d["repair_orders"], d.as_of, 365, 180)
+    # the cut is 2024-01-02: C2 became a customer after it; E2 falls after it, E3 before the look-back
+    f = frame.set_index("customer_id")
+    assert list(f.index) == ["C1", "C3"]
+    assert f.loc["C1", "email_open"] == 1 and f.loc["C1", "clinic"] == 0 and f.loc["C3", "web_visit"] == 0
+    assert f.loc["C1", "tenure_years"] == pytest.approx(366 / 365.25) and f.loc["C3", "tenure_years"] == 0
+    assert f.loc["C1", "prior_revenue"] == 100 and f.loc["C1", "revenue"] == 1500  # R2 is internal
+    assert f.loc["C3", "revenue"] == 200
+    hist = engagement.history(d["customers"], d["events"], d["sales"], d["repair_orders"])
+    pd.testing.assert_frame_equal(engagement.frame_from(hist, d.as_of, 365, 180), frame)
+
+
 def test_engagement_score_halves_every_180_days():
     as_of = pd.Timestamp("2024-12-31")
     customers = pd.DataFrame({"customer_id": ["C1", "C2"], "salesperson_id": ["S1", "S1"]})

@@ -56,14 +56,19 @@ def events_by_month(events: pd.DataFrame) -> pd.DataFrame:
 def engagement_scores(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per customer: the engagement score — points per event (``SCORE_WEIGHTS``) over the last
     365 days, each event's points halving every 180 days — and days since their last event."""
-    recent = window(events, "occurred_at", as_of, 365)
-    age = (as_of.normalize() - recent["occurred_at"].dt.normalize()).dt.days
-    points = recent["type"].map(SCORE_WEIGHTS).fillna(0) * 0.5 ** (age / SCORE_HALF_LIFE_DAYS)
-    score = points.groupby(recent["customer_id"]).sum()
-    last = events.groupby("customer_id")["occurred_at"].max()
+    who, event_who = joins.codes(customers["customer_id"], events["customer_id"])
+    day, today = joins.days(events["occurred_at"]), joins.day(as_of)
+    recent = in_window(events["occurred_at"], as_of, 365) & (event_who >= 0)
+    kind, kinds = pd.factorize(events["type"])
+    weight = np.array([SCORE_WEIGHTS.get(k, 0) for k in kinds] + [0], float)[kind]
+    points = weight[recent] * 0.5 ** ((today - day[recent]) / SCORE_HALF_LIFE_DAYS)
+    score = pd.Series(points).groupby(event_who[recent]).sum()
+    known = event_who >= 0
+    last = pd.Series(day[known]).groupby(event_who[known]).max()
     out = customers[["customer_id", "salesperson_id"]].copy()
-    out["score"] = out["customer_id"].map(score).fillna(0.0)
-    out["days_since_last_event"] = (as_of.normalize() - out["customer_id"].map(last).dt.normalize()).dt.days
+    out["score"] = score.reindex(who, fill_value=0.0).to_numpy()
+    since = today - last.reindex(who).to_numpy()
+    out["days_since_last_event"] = since if np.isnan(since).any() else since.astype(np.int64)
     return out
 
 
@@ -105,37 +110,69 @@ def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.
     return out
 
 
+@dataclass
+class History:
+    """Customers' events and revenue as integer codes and day numbers, prepared once so that the
+    model's windows can move (the look-back and outcome sliders) without touching text again."""
+
+    customers: pd.DataFrame  # customer_id, created_day (NaN when unknown)
+    event_who: np.ndarray  # row in customers, -1 for an unknown customer
+    event_day: np.ndarray
+    event_type: np.ndarray  # position in EVENT_TYPES
+    revenue_who: np.ndarray
+    revenue_day: np.ndarray
+    revenue_amount: np.ndarray  # non-internal repair order totals, then sales gross
+
+
+def history(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame) -> History:
+    """The :class:`History` behind the revenue model."""
+    ro = repair_orders[repair_orders["pay_type"].fillna("customer").ne("internal").to_numpy()]
+    _, event_who, ro_who, sale_who = joins.codes(customers["customer_id"], events["customer_id"],
+                                                 ro["customer_id"], sales["customer_id"])
+    created = customers["created_at"].to_numpy("datetime64[D]")
+    return History(
+        customers=pd.DataFrame({"customer_id": customers["customer_id"].reset_index(drop=True),
+                                "created_day": np.where(np.isnat(created), np.nan, created.astype(np.int64))}),
+        event_who=event_who, event_day=joins.days(events["occurred_at"]),
+        event_type=joins.positions(events["type"], pd.Series(EVENT_TYPES, dtype="str")),
+        revenue_who=np.concatenate([ro_who, sale_who]),
+        revenue_day=np.concatenate([joins.days(ro["opened_at"]), joins.days(sales["sold_at"])]),
+        revenue_amount=np.concatenate([ro["total"].fillna(0).to_numpy(float),
+                                       (sales["front_gross"].fillna(0) + sales["back_gross"].fillna(0)).to_numpy(float)]),
+    )
+
+
 def model_frame(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame,
                 as_of: pd.Timestamp, lookback_days: int = 365, outcome_days: int = 180) -> pd.DataFrame:
     """One row per customer: event counts by type in the look-back window before the cut
     (as_of − outcome_days), tenure in years and revenue in the look-back window (controls), and
     revenue in the outcome window after the cut."""
-    cut = as_of.normalize() - pd.Timedelta(days=outcome_days)
-    frame = customers[["customer_id", "created_at"]].copy()
-    frame = frame[frame["created_at"].isna() | (frame["created_at"].dt.normalize() <= cut)]
-    past = window(events, "occurred_at", cut, lookback_days)
-    counts = past.pivot_table(index="customer_id", columns="type", values="event_id", aggfunc="size", fill_value=0)
-    for t in EVENT_TYPES:
-        frame[t] = frame["customer_id"].map(counts[t] if t in counts else pd.Series(dtype=float)).fillna(0).astype(float)
-    frame["tenure_years"] = ((cut - frame["created_at"].dt.normalize()).dt.days / 365.25).fillna(0).clip(lower=0)
-    revenue = _revenue(sales, repair_orders)
-    frame["prior_revenue"] = frame["customer_id"].map(_sum_in(revenue, cut, lookback_days)).fillna(0.0)
-    frame["revenue"] = frame["customer_id"].map(_sum_in(revenue, as_of.normalize(), outcome_days)).fillna(0.0)
-    return frame.drop(columns=["created_at"]).reset_index(drop=True)
+    return frame_from(history(customers, events, sales, repair_orders), as_of, lookback_days, outcome_days)
 
 
-def _revenue(sales: pd.DataFrame, repair_orders: pd.DataFrame) -> pd.DataFrame:
-    ro = repair_orders[repair_orders["pay_type"].fillna("customer").ne("internal")]
-    return pd.concat([
-        pd.DataFrame({"customer_id": ro["customer_id"], "at": ro["opened_at"], "amount": ro["total"].fillna(0)}),
-        pd.DataFrame({"customer_id": sales["customer_id"], "at": sales["sold_at"],
-                      "amount": sales["front_gross"].fillna(0) + sales["back_gross"].fillna(0)}),
-    ], ignore_index=True).astype({"amount": float})
+def frame_from(hist: History, as_of: pd.Timestamp, lookback_days: int = 365, outcome_days: int = 180) -> pd.DataFrame:
+    """:func:`model_frame` from a prepared :class:`History` (what a window slider recomputes)."""
+    end = joins.day(as_of)
+    cut = end - outcome_days
+    created = hist.customers["created_day"].to_numpy()
+    rows = np.flatnonzero(np.isnan(created) | (created <= cut))
+    n = len(hist.customers)
+    frame = pd.DataFrame({"customer_id": hist.customers["customer_id"].iloc[rows].reset_index(drop=True)})
+    past = (hist.event_day > cut - lookback_days) & (hist.event_day <= cut) & (hist.event_who >= 0)
+    for i, t in enumerate(EVENT_TYPES):
+        chosen = past & (hist.event_type == i)
+        frame[t] = np.bincount(hist.event_who[chosen], minlength=n)[rows].astype(float)
+    frame["tenure_years"] = np.clip(np.nan_to_num((cut - created[rows]) / 365.25, nan=0.0), 0, None)
+    frame["prior_revenue"] = _revenue_in(hist, cut, lookback_days)[rows]
+    frame["revenue"] = _revenue_in(hist, end, outcome_days)[rows]
+    return frame
 
 
-def _sum_in(revenue: pd.DataFrame, end: pd.Timestamp, days: int) -> pd.Series:
-    r = window(revenue, "at", end, days)
-    return r.groupby("customer_id")["amount"].sum()
+def _revenue_in(hist: History, end: int, days: int) -> np.ndarray:
+    """Revenue per customer (indexed by row) dated in the ``days`` days ending on day ``end``."""
+    chosen = (hist.revenue_day > end - days) & (hist.revenue_day <= end) & (hist.revenue_who >= 0)
+    total = pd.Series(hist.revenue_amount[chosen]).groupby(hist.revenue_who[chosen]).sum()
+    return total.reindex(range(len(hist.customers)), fill_value=0.0).to_numpy()
 
 
 @dataclass
