@@ -270,8 +270,8 @@ def widget_latency(data: Path) -> dict:
         "sold_follow_up: plan edit": lambda: cadence.compliance_by(
             cadence.plan_steps(per_sale, pairs, plan.iloc[:-1]).assign(store="all"), plan.iloc[:-1], "store"),
         "customer_knowledge: salesperson filter": lambda: knowledge.knowledge_kpis(records[records["salesperson_id"] == "S04"]),
-        "reciprocity: channel filter": lambda: reciprocity.balance_by(
-            balance[balance["channel"] == "sms"].assign(selection="s"), "selection"),
+        "reciprocity: channel filter": lambda: reciprocity.selection_balance(
+            balance, channel="sms", campaign_id="all", staff_id="all"),
         "engagement: window slider": lambda: engagement.fit_revenue_model(engagement.frame_from(
             history, d.as_of, 180, 90)),
         "engagement: budget what-if": lambda: engagement.budget_shift(alloc, "mail", "email", 1000),

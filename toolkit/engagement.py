@@ -74,9 +74,11 @@ def engagement_scores(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.T
 
 def engagement_by_segment(scores: pd.DataFrame, sales: pd.DataFrame, by: str = "buyer") -> pd.DataFrame:
     """Mean score and share engaged (score > 0) by segment: ``buyer`` (bought here or not) or a column."""
-    s = scores.assign(buyer=np.where(scores["customer_id"].isin(sales["customer_id"]), "bought here", "never bought"))
-    return s.groupby(by).agg(customers=("customer_id", "size"), mean_score=("score", "mean"),
-                             engaged_share=("score", lambda x: (x > 0).mean())).reset_index()
+    s = pd.DataFrame({"score": scores["score"], "engaged": scores["score"] > 0})
+    key = pd.Series(np.where(joins.isin(scores["customer_id"], sales["customer_id"]), "bought here", "never bought"),
+                    index=scores.index, name="buyer") if by == "buyer" else scores[by]
+    return s.groupby(key).agg(customers=("score", "size"), mean_score=("score", "mean"),
+                              engaged_share=("engaged", "mean")).reset_index()
 
 
 def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None) -> pd.DataFrame:
