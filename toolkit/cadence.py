@@ -64,8 +64,7 @@ def touches_after_sales(sales: pd.DataFrame, touches: pd.DataFrame, max_days: in
     """Every (sale, outbound touch of the same customer) pair 0..max_days days after the sale:
     ``sale`` and ``touch`` (row positions in ``sales`` and ``touches``), ``day`` (whole days after
     the sale) and ``template``. ``attrs["max_days"]`` records how far the pairs reach."""
-    sale_customer = joins.positions(sales["customer_id"], sales["customer_id"])
-    touch_customer = joins.positions(touches["customer_id"], sales["customer_id"])
+    sale_customer, touch_customer = joins.codes(sales["customer_id"], touches["customer_id"])
     sent = (touches["direction"].isna() | touches["direction"].eq("outbound")).to_numpy(bool)
     touch_customer[~sent] = -1
     sale, touch = joins.pair_rows(sale_customer, touch_customer)
@@ -143,8 +142,9 @@ def _hand_off(sales: pd.DataFrame, appointments: pd.DataFrame, repair_orders: pd
     n = len(sales)
     today = joins.day(as_of)
     sold = joins.days(sales["sold_at"])
-    customer = joins.positions(sales["customer_id"], sales["customer_id"])
-    sale, appt = joins.pair_rows(customer, joins.positions(appointments["customer_id"], sales["customer_id"]))
+    customer, appt_customer, ro_customer = joins.codes(sales["customer_id"], appointments["customer_id"],
+                                                       repair_orders["customer_id"])
+    sale, appt = joins.pair_rows(customer, appt_customer)
     set_day = joins.days(appointments["set_at"])[appt] - sold[sale]
     keep = (set_day >= 0) & (set_day <= FIRST_SERVICE_DAYS)
     sale, appt, set_day = sale[keep], appt[keep], set_day[keep]
@@ -159,7 +159,7 @@ def _hand_off(sales: pd.DataFrame, appointments: pd.DataFrame, repair_orders: pd
     due[sale[first]] = joins.days(pd.Series(scheduled[first])) <= today
     shown = pd.array([pd.NA] * n, dtype="boolean")
     shown[sale[first]] = appointments["status"].to_numpy()[appt[first]] == "shown"
-    sale, ro = joins.pair_rows(customer, joins.positions(repair_orders["customer_id"], sales["customer_id"]))
+    sale, ro = joins.pair_rows(customer, ro_customer)
     paid = repair_orders["pay_type"].fillna("customer").ne("internal").to_numpy(bool)[ro]
     ro_day = joins.days(repair_orders["opened_at"])[ro] - sold[sale]
     back = paid & (ro_day >= 1)

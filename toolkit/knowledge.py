@@ -11,6 +11,8 @@ with a leading 1) that are not one digit repeated.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -28,12 +30,15 @@ QUALITY_BANDS = [0, 0.4, 0.6, 0.8, 1.0001]
 BAND_LABELS = ["poor (<40%)", "thin (40-59%)", "fair (60-79%)", "good (80%+)"]
 
 
+_PLACEHOLDER_LOCAL_RE = "^(?:" + "|".join(map(re.escape, sorted(PLACEHOLDER_LOCAL))) + ")@"
+_PLACEHOLDER_DOMAIN_RE = "@(?:" + "|".join(map(re.escape, sorted(PLACEHOLDER_DOMAINS))) + ")$"
+
+
 def normal_email(email: pd.Series) -> pd.Series:
     """E-mails lower-cased and trimmed; invalid ones and placeholders become NA."""
     e = email.astype("str").str.strip().str.lower().where(email.notna())
-    parts = e.str.partition("@")
-    ok = e.str.match(EMAIL_RE).fillna(False).astype(bool)
-    placeholder = parts[0].isin(PLACEHOLDER_LOCAL) | parts[2].isin(PLACEHOLDER_DOMAINS)
+    ok = e.str.match(EMAIL_RE).fillna(False).astype(bool)  # exactly one @, so these split it right:
+    placeholder = e.str.match(_PLACEHOLDER_LOCAL_RE).fillna(False) | e.str.contains(_PLACEHOLDER_DOMAIN_RE).fillna(False)
     return e.where(ok & ~placeholder)
 
 
@@ -65,12 +70,13 @@ def customer_records(customers: pd.DataFrame, vehicles: pd.DataFrame) -> pd.Data
 def _shared(values: pd.Series, owners: pd.Series | None = None) -> np.ndarray:
     """Whether each (non-missing) value is shared with another row — or, given ``owners``, with
     another owner (two rows of the same customer do not count)."""
-    code, n = joins.positions(values, values), len(values)
+    code, n = pd.factorize(values)[0], len(values)
     known = code >= 0
-    if owners is None:
+    owner = pd.factorize(owners)[0] if owners is not None else None
+    if owner is None or (owner.min(initial=0) >= 0 and owner.max(initial=-1) + 1 == n):  # one row per owner
         per_value = np.bincount(code[known], minlength=n)
     else:
-        pairs = np.unique(code[known] * (n + 1) + joins.positions(owners, owners)[known] + 1)
+        pairs = np.unique(code[known] * (n + 1) + owner[known] + 1)
         per_value = np.bincount(pairs // (n + 1), minlength=n)
     return known & (per_value[np.maximum(code, 0)] > 1)
 
