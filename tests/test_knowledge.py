@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import write_folder
 from toolkit import knowledge
 from toolkit.data import load_dealer
+from toolkit.parse import WHITESPACE
 from toolkit.resources import sample_dir
 
 
@@ -101,6 +102,6 @@ def test_sample_kpis_match_a_hand_check():
 
 def test_email_pattern_spells_out_pythons_whitespace():
     everything = "".join(map(chr, range(sys.maxunicode + 1)))
-    assert set(re.findall(r"\s", everything)) == set(re.findall(f"[{knowledge.WHITESPACE}]", everything))
+    assert set(re.findall(r"\s", everything)) == set(re.findall(f"[{WHITESPACE}]", everything))
     emails = pd.Series(["a b@x.com", "a\u00a0b@x.com", "ab@x.com", "a@b\u3000c.com"], dtype="str")
     assert knowledge.normal_email(emails).notna().tolist() == [False, False, True, False]

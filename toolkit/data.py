@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyarrow import feather
 
-from toolkit import schema
+from toolkit import joins, schema
 from toolkit.errors import DataError, Problem
 from toolkit.parse import PARSERS, parse_choice
 
@@ -374,12 +375,11 @@ def _check_rules(path: Path, table: schema.Table, df: pd.DataFrame, raw: pd.Data
     for col in table.columns:
         checks = []
         if col.allowed and col.kind == "tags":
-            allowed = set(col.allowed)
-            checks.append(pa.Check(
-                lambda s, allowed=allowed: s.str.split(";").map(lambda tags: set(tags) <= allowed),
-                error=f"';'-separated tags from: {', '.join(col.allowed)}"))
+            checks.append(pa.Check(lambda s, allowed=col.allowed: _tags_allowed(s, allowed),
+                                   error=f"';'-separated tags from: {', '.join(col.allowed)}"))
         elif col.allowed:
-            checks.append(pa.Check.isin(col.allowed, error=f"one of: {', '.join(col.allowed)}"))
+            checks.append(pa.Check(lambda s, allowed=col.allowed: _allowed(s, allowed),
+                                   error=f"one of: {', '.join(col.allowed)}"))
         if col.low is not None:
             checks.append(pa.Check.ge(col.low, error=f"at least {col.low:g}"))
         if col.high is not None:
@@ -393,6 +393,21 @@ def _check_rules(path: Path, table: schema.Table, df: pd.DataFrame, raw: pd.Data
         return []
     except pa.errors.SchemaErrors as exc:
         return _problems_from_pandera(path, table, exc.failure_cases, df, raw)
+
+
+def _allowed(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """Whether each value is one of ``allowed`` (blank passes: required is checked apart)."""
+    return pd.Series(joins.isin(values, pd.Series(allowed, dtype="str")) | values.isna().to_numpy(), index=values.index)
+
+
+def _tags_allowed(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """Whether every ``;``-separated tag of each value is one of ``allowed``."""
+    text = pa.array(values, from_pandas=True, type=pa.large_string())
+    tags = pc.split_pattern(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text, ";")
+    unknown = ~pc.is_in(pc.list_flatten(tags), value_set=pa.array(allowed)).to_numpy(zero_copy_only=False)
+    bad = np.zeros(len(values), bool)
+    bad[pc.list_parent_indices(tags).to_numpy()[unknown]] = True
+    return pd.Series(~bad, index=values.index)
 
 
 def _problems_from_pandera(path, table, cases: pd.DataFrame, df, raw) -> list[Problem]:
@@ -431,7 +446,7 @@ def _check_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
                 continue
             known = tables[target][schema.TABLES[target].key[0]]
             values = df[column]
-            mask = values.notna() & ~values.isin(known)
+            mask = pd.Series(values.notna().to_numpy() & ~joins.isin(values, known), index=values.index)
             if mask.any():
                 warnings.append(_problem(Path(f"{name}.csv"), column,
                                          f"IDs found in {target}.csv; these are not there (rows kept)",

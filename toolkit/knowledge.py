@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins
+from toolkit.parse import WHITESPACE
 
-# Python's \s spelled out, so Arrow's regex engine (whose \s is narrower) can run the pattern
-WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 EMAIL_RE = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[a-z]{{2,}}$"
 PLACEHOLDER_LOCAL = {"noemail", "no.email", "no-email", "none", "na", "n/a", "no", "declined", "refused",
                      "unknown", "nomail", "noreply", "donotemail", "customer", "test", "x"}

@@ -16,6 +16,9 @@ DATE_FORMATS = (
     "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%y",
     "%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
 )
+# Python's \s spelled out, so that Arrow's regex engine (whose \s is narrower, and which pandas
+# therefore hands \s patterns back to Python for) runs these patterns itself
+WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
@@ -52,7 +55,7 @@ def parse_number(raw: pd.Series, integer: bool = False) -> tuple[pd.Series, pd.S
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         out = raw.astype("Float64")
     else:
-        text = raw.astype("str").str.replace(r"[\s$,]", "", regex=True).where(raw.notna())
+        text = raw.astype("str").str.replace(f"[{WHITESPACE}$,]", "", regex=True).where(raw.notna())
         out = pd.to_numeric(text, errors="coerce").astype("Float64")
     bad = raw.notna() & out.isna()
     if integer:
@@ -72,7 +75,7 @@ def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_tags(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``;``-separated tags, lower-cased, with spaces around each tag removed."""
     text, bad = parse_text(raw)
-    tags = text.str.lower().str.replace(r"\s*;\s*", ";", regex=True).str.strip(";")
+    tags = text.str.lower().str.replace(f"[{WHITESPACE}]*;[{WHITESPACE}]*", ";", regex=True).str.strip(";")
     return tags.where(tags != ""), bad
 
 
