@@ -93,7 +93,9 @@ def followed_within(who: np.ndarray, at: pd.Series, event_who: np.ndarray, event
     ``who`` and ``event_who`` are customer codes on one scale (:func:`codes`)."""
     t = pd.DataFrame({"who": who, "at": at.to_numpy(), "row": np.arange(len(at))})
     e = pd.DataFrame({"who": event_who, "next": event_at.to_numpy()})
-    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("at"), e[e["who"] >= 0].sort_values("next"), left_on="at",
+    # stable sorts: exports arrive nearly in time order, which a merge sort finishes quickly
+    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("at", kind="stable"),
+                        e[e["who"] >= 0].sort_values("next", kind="stable"), left_on="at",
                         right_on="next", by="who", direction="forward", allow_exact_matches=exact)
     gap = days(nxt["next"]) - days(nxt["at"])
     followed = np.zeros(len(at), bool)
