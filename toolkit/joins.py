@@ -1,10 +1,10 @@
-"""Fast joins on ID columns for the tables of a dealer group.
+"""Joins, lookups and day numbers that stay fast on a dealer group's tables.
 
 With millions of touches, pandas merges and ``isin`` on text IDs spend most of
 their time hashing and copying strings. These helpers turn IDs into integer
-positions once (with Arrow's hash kernels) and pair rows with NumPy, so the
-analyses can work on small integer arrays and fetch text only for the rows
-they show.
+codes once (with Arrow's hash kernels), pair and match rows with NumPy, and
+count days as integers, so the analyses work on small integer arrays and fetch
+text only for the rows they show.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ def positions(values: pd.Series | pd.Index, keys: pd.Series | pd.Index) -> np.nd
 
 def codes(values: pd.Series, *others: pd.Series) -> list[np.ndarray]:
     """Integer codes for ``values`` and for each of ``others`` on one scale: equal IDs get equal
-    codes; a missing ID, or one of ``others`` not among ``values``, gets -1. Code the longest
-    column first: it is hashed once, the others are looked up."""
+    codes; a missing ID, or one of ``others`` not among ``values``, gets -1 (it can match nothing
+    in ``values``). ``values`` is factorised; the others are only looked up among its distinct
+    IDs, which costs less per row, so put the shorter column first."""
     code, uniques = pd.factorize(values)
     return [code.astype(np.int64), *(positions(other, uniques) for other in others)]
 
@@ -103,9 +104,9 @@ def followed_within(who: np.ndarray, at: pd.Series, event_who: np.ndarray, event
     return followed
 
 
-def labels(codes: np.ndarray, names: list[str], index: pd.Index | None = None) -> pd.Series:
+def labels(code: np.ndarray, names: list[str], index: pd.Index | None = None) -> pd.Series:
     """Text labels ``names[code]`` for small integer codes, built without a Python object per row."""
-    coded = pa.DictionaryArray.from_arrays(np.asarray(codes, np.int8), pa.array(names, pa.large_string()))
+    coded = pa.DictionaryArray.from_arrays(np.asarray(code, np.int8), pa.array(names, pa.large_string()))
     return pd.Series(coded.cast(pa.large_string()), index=index, dtype="str")
 
 

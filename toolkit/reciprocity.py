@@ -61,7 +61,7 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
 
 def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
-    who, event_who = joins.codes(balance["customer_id"], events["customer_id"])
+    event_who, who = joins.codes(events["customer_id"], balance["customer_id"])
     return balance.assign(responded=joins.followed_within(
         who, balance["occurred_at"], event_who, events["occurred_at"], ENGAGEMENT_DAYS, exact=False))
 
