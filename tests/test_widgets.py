@@ -28,6 +28,19 @@ def test_plan_editor_recomputes_on_every_valid_edit():
     assert len(seen) == count and "Plan not applied" in editor.message.value
 
 
+def test_plan_editor_keeps_windows_within_its_reach_and_reports_a_view_that_refuses():
+    from toolkit.errors import UsageError
+
+    def view(plan):
+        if plan["end"].max() > 20:
+            raise UsageError("the touches reach day 20 only")
+
+    editor = widgets.PlanEditor(cadence.plan_from_steps({"a": (0, 2)}), view, max_day=30)
+    editor.rows[0][2].value = 99
+    assert editor.rows[0][2].value == 30  # clamped to the editor's reach
+    assert "Plan not applied" in editor.message.value and "day 20" in editor.message.value
+
+
 def test_explore_creates_widgets_only_with_a_front_end(monkeypatch):
     calls = []
     box = widgets.explore(lambda x: calls.append(x), x=widgets.choice("X", ["p", "q"], "q"))

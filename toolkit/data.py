@@ -144,7 +144,7 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 
 def cache_path(data_dir: str | os.PathLike) -> Path:
-    """The cache folder of a data folder's current content (its validated Parquet tables)."""
+    """The cache folder of a data folder's current content (its validated tables, as Arrow files)."""
     return cache_root() / _content_key(Path(data_dir))
 
 

@@ -26,11 +26,6 @@ MIN_EVENTS_PER_TYPE = 20  # an event type seen fewer times gets no estimate
 RESPONSE_DAYS = 7
 
 
-def window(df: pd.DataFrame, column: str, end: pd.Timestamp, days: int) -> pd.DataFrame:
-    """Rows dated in the ``days`` calendar days ending on ``end`` (both ends included)."""
-    return df[in_window(df[column], end, days)]
-
-
 def in_window(dates: pd.Series, end: pd.Timestamp, days: int) -> np.ndarray:
     """Whether each date falls in the ``days`` calendar days ending on ``end`` (a NumPy mask)."""
     day, last = joins.days(dates), joins.day(end)

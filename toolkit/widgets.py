@@ -147,12 +147,12 @@ def show_survey_form(survey_file, statements, departments, today: str) -> Survey
 class PlanEditor:
     """An editable cadence plan: a row per step (name, start day, end day, remove) and an add
     button. Every valid edit calls ``view(plan)`` again in the editor's output area; an invalid
-    one shows what is wrong and keeps the last good view."""
+    one shows what is wrong and keeps the last good view. Days run from 0 to ``max_day``."""
 
-    def __init__(self, plan, view: Callable):
+    def __init__(self, plan, view: Callable, max_day: int = 3650):
         import ipywidgets as w
 
-        self._w, self.view = w, view
+        self._w, self.view, self.max_day = w, view, max_day
         self.rows: list[tuple] = []
         self.box = w.VBox()
         self.add = w.Button(description="Add a step", icon="plus")
@@ -161,15 +161,16 @@ class PlanEditor:
         self.output = w.Output()
         for step in plan.itertuples():
             self.add_step(step.step, int(step.start), int(step.end), refresh=False)
-        self.widget = w.VBox([w.HTML("<b>Cadence plan</b> (days after the sale, both ends included)"),
+        self.widget = w.VBox([w.HTML(f"<b>Cadence plan</b> (days after the sale, 0 to {max_day}, both ends "
+                                     "included)"),
                               self.box, self.add, self.message, self.output])
         self.refresh()
 
     def add_step(self, name: str, start: int, end: int, refresh: bool = True) -> None:
         w = self._w
         row = (w.Text(value=name, layout=w.Layout(width="200px")),
-               w.BoundedIntText(value=start, min=0, max=3650, layout=w.Layout(width="90px")),
-               w.BoundedIntText(value=end, min=0, max=3650, layout=w.Layout(width="90px")),
+               w.BoundedIntText(value=start, min=0, max=self.max_day, layout=w.Layout(width="90px")),
+               w.BoundedIntText(value=end, min=0, max=self.max_day, layout=w.Layout(width="90px")),
                w.Button(description="remove", layout=w.Layout(width="80px")))
         for field_ in row[:3]:
             field_.observe(lambda _: self.refresh(), names="value")
@@ -205,17 +206,21 @@ class PlanEditor:
         self.message.value = ""
         self.output.clear_output(wait=True)
         with self.output:
-            self.view(plan)
+            try:
+                self.view(plan)
+            except UsageError as exc:
+                self.message.value = f"<b>Plan not applied:</b> {exc}"
 
 
-def edit_plan(plan, view: Callable) -> PlanEditor | None:
-    """``view(plan)`` live under a plan editor in a front end; once for ``plan`` otherwise."""
+def edit_plan(plan, view: Callable, max_day: int = 3650) -> PlanEditor | None:
+    """``view(plan)`` live under a plan editor in a front end (windows up to ``max_day``); once
+    for ``plan`` otherwise."""
     if not is_interactive():
         view(plan)
         return None
     from IPython.display import display
 
-    editor = PlanEditor(plan, view)
+    editor = PlanEditor(plan, view, max_day)
     display(editor.widget)
     return editor
 
