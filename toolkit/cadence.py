@@ -21,6 +21,7 @@ from toolkit.resources import read_toml, shipped
 
 FIRST_SERVICE_DAYS = 30  # a first service appointment counts when set 0-30 days after the sale
 YEAR = 365
+EDITABLE_DAYS = 2 * YEAR  # how far the plan editor's windows reach (touch pairs are computed that far)
 
 
 def load_plan(path: str | Path | None = None) -> pd.DataFrame:
@@ -55,9 +56,6 @@ def horizon(plan: pd.DataFrame) -> int:
     """How many days after a sale the touch pairs must reach: the plan's last window, a year for
     the first-year counts, and two years so the plan editor can move windows without recomputing."""
     return max(EDITABLE_DAYS, int(plan["end"].max()) if len(plan) else 0)
-
-
-EDITABLE_DAYS = 2 * YEAR
 
 
 def touches_after_sales(sales: pd.DataFrame, touches: pd.DataFrame, max_days: int) -> pd.DataFrame:
