@@ -1,17 +1,19 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11, pip, make):
 #   make demo   every playbook rendered for the sample dealership into reports/demo/
 #   make test   the whole test suite
+# and one more before a commit:
+#   make lint   ruff (lint and format check), mypy on toolkit/, the layer contract (import-linter)
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 STAMP = $(VENV)/.installed
 
-.PHONY: demo test sample benchmark clean
+.PHONY: demo test lint format sample benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,lint]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -19,6 +21,17 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
+
+# Apply ruff's fixes and formatting (what `make lint` checks).
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # Regenerate the committed sample dealership (data/sample) from its seed.
 sample: $(STAMP)

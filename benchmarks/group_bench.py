@@ -79,25 +79,37 @@ def timed(fn, repeat: int = 3):
 
 # --- the references -------------------------------------------------------------------------
 
+
 def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
     """The same KPIs as SQL over the validated Parquet tables, as of ``as_of``."""
     import duckdb
 
-    from toolkit.knowledge import POSTAL_RE
+    from toolkit.analyses.knowledge import POSTAL_RE
 
     con = duckdb.connect()
     for p in tables.glob("*.parquet"):
         con.execute(f"CREATE VIEW {p.stem} AS SELECT * FROM read_parquet('{p}')")
-    q = lambda sql: con.execute(sql).fetchall()
+
+    def q(sql):
+        return con.execute(sql).fetchall()
+
     out = {}
 
     def reference(name, fn):
         value, seconds = timed(fn)
         out[name] = (value, seconds)
 
-    knowledge_names = ["email_coverage", "phone_coverage", "postal_code_coverage", "vehicle_coverage",
-                       "household_linked_share", "duplicate_share", "record_quality_mean",
-                       "email_opt_in_share", "sms_opt_in_share"]
+    knowledge_names = [
+        "email_coverage",
+        "phone_coverage",
+        "postal_code_coverage",
+        "vehicle_coverage",
+        "household_linked_share",
+        "duplicate_share",
+        "record_quality_mean",
+        "email_opt_in_share",
+        "sms_opt_in_share",
+    ]
     knowledge_sql = r"""
         WITH c AS (
           SELECT customer_id, household_id, email_opt_in, sms_opt_in, lower(trim(email)) AS e,
@@ -125,7 +137,7 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
     reference("customer_knowledge", lambda: dict(zip(knowledge_names, q(knowledge_sql)[0])))
 
     def cadence_sql():
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE pairs AS
+        con.execute("""CREATE OR REPLACE TEMP TABLE pairs AS
             WITH t AS (SELECT touch_id, customer_id, occurred_at::DATE AS day, template FROM touches
                        WHERE direction IS NULL OR direction = 'outbound')
             SELECT s.deal_id, t.touch_id, t.template, datediff('day', s.sold_at::DATE, t.day) AS k
@@ -136,9 +148,12 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
         con.execute("""CREATE OR REPLACE TEMP TABLE plan(step VARCHAR, s INT, e INT)""")
         con.execute("""INSERT INTO plan VALUES ('thank_you',0,2),('check_in',5,10),('first_service_reminder',21,45),
                                                ('quarter',75,120),('half_year',150,210),('anniversary',335,395)""")
-        out = {r[0]: r[1] for r in q("""
+        out = {
+            r[0]: r[1]
+            for r in q("""
             SELECT step, avg((EXISTS (SELECT 1 FROM pairs p WHERE p.deal_id = ps.deal_id AND p.k BETWEEN plan.s AND plan.e))::INT)
-            FROM ps, plan WHERE age >= plan.e GROUP BY step""")}
+            FROM ps, plan WHERE age >= plan.e GROUP BY step""")
+        }
         out["full_cadence_share"] = q("""
             WITH hits AS (SELECT DISTINCT p.deal_id, plan.step FROM pairs p JOIN plan ON p.k BETWEEN plan.s AND plan.e)
             SELECT avg(((SELECT count(*) FROM hits h WHERE h.deal_id = ps.deal_id) = (SELECT count(*) FROM plan))::INT)
@@ -147,7 +162,9 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
             SELECT avg(coalesce(template = false, false)::INT)
             FROM (SELECT DISTINCT touch_id, template FROM pairs WHERE k BETWEEN 0 AND 365)""")[0][0]
         out["median_days_to_first_touch"] = q("""
-            SELECT median(k) FROM (SELECT deal_id, min(k) AS k FROM pairs WHERE k BETWEEN 0 AND 395 GROUP BY deal_id)""")[0][0]
+            SELECT median(k) FROM (SELECT deal_id, min(k) AS k FROM pairs WHERE k BETWEEN 0 AND 395 GROUP BY deal_id)""")[
+            0
+        ][0]
         out["first_service_set_share"] = q("""
             SELECT avg((EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = ps.customer_id
                                 AND datediff('day', ps.sold, a.set_at::DATE) BETWEEN 0 AND 30))::INT)
@@ -167,34 +184,61 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
 
     reference("sold_follow_up", cadence_sql)
 
-    reference("engagement", lambda: {"engaged_share_90d": q("""
+    reference(
+        "engagement",
+        lambda: {
+            "engaged_share_90d": q(
+                """
         SELECT avg((customer_id IN (SELECT customer_id FROM events
                     WHERE occurred_at::DATE > DATE '{as_of}' - INTERVAL 90 DAY))::INT)
-        FROM customers""".replace("{as_of}", as_of))[0][0], **{f"events.{t}": n for t, n in q("SELECT type, count(*) FROM events GROUP BY type")}})
+        FROM customers""".replace("{as_of}", as_of)
+            )[0][0],
+            **{f"events.{t}": n for t, n in q("SELECT type, count(*) FROM events GROUP BY type")},
+        },
+    )
 
-    reference("cx_alignment", lambda: dict(zip(
-        ["alignment_index", "department_gap", "strongly_aligned_share", "lack_of_alignment_share", "respondents"], q("""
+    reference(
+        "cx_alignment",
+        lambda: dict(
+            zip(
+                [
+                    "alignment_index",
+                    "department_gap",
+                    "strongly_aligned_share",
+                    "lack_of_alignment_share",
+                    "respondents",
+                ],
+                q("""
         WITH people AS (SELECT respondent_id, department, avg(score) AS m FROM survey GROUP BY ALL)
         SELECT (SELECT avg(score) FROM survey),
                (SELECT max(m) - min(m) FROM (SELECT avg(score) m FROM survey GROUP BY department)),
                (SELECT avg((m >= 4.5)::INT) FROM people), (SELECT avg((m <= 2.5)::INT) FROM people),
-               (SELECT count(DISTINCT respondent_id) FROM people)""")[0])))
+               (SELECT count(DISTINCT respondent_id) FROM people)""")[0],
+            )
+        ),
+    )
 
     def reciprocity_sql():
         def tag_sql(kind):
-            parts = [f"CASE WHEN regexp_matches(txt, '{'|'.join(f'(?:{p})' for p in pats).replace(chr(39), chr(39) * 2)}', 'i') THEN '{tag}' END"
-                     for k, tag, pats in rules.patterns() if k == kind and pats]
+            parts = [
+                f"CASE WHEN regexp_matches(txt, '{'|'.join(f'(?:{p})' for p in pats).replace(chr(39), chr(39) * 2)}', 'i') THEN '{tag}' END"
+                for k, tag, pats in rules.patterns()
+                if k == kind and pats
+            ]
             return f"nullif(concat_ws(';', {', '.join(parts)}), '')"
+
         con.execute(f"""CREATE OR REPLACE TEMP TABLE b AS
             WITH o AS (SELECT t.*, trim(coalesce(t.subject, '') || ' | ' || coalesce(c.name, ''), ' |') AS txt
                        FROM touches t LEFT JOIN campaigns c USING (campaign_id)
                        WHERE t.direction IS NULL OR t.direction = 'outbound'),
-            k AS (SELECT *, CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql('gives')} ELSE gives END AS g,
-                            CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql('asks')} ELSE asks END AS a FROM o)
+            k AS (SELECT *, CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql("gives")} ELSE gives END AS g,
+                            CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql("asks")} ELSE asks END AS a FROM o)
             SELECT *, g IS NOT NULL AS gives_any, a IS NOT NULL AS asks_any, a IS NOT NULL AND g IS NULL AS ask_only FROM k""")
         ratio, ask_only = q("SELECT sum(gives_any::INT) / sum(asks_any::INT), avg(ask_only::INT) FROM b")[0]
         irrelevant = q("""SELECT avg((NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = b.customer_id
-                                  AND lower(v.make) = lower(b.offer_make)))::INT) FROM b WHERE offer_make IS NOT NULL""")[0][0]
+                                  AND lower(v.make) = lower(b.offer_make)))::INT) FROM b WHERE offer_make IS NOT NULL""")[
+            0
+        ][0]
         give_rate = q("""SELECT avg(coalesce(datediff('day', b.occurred_at::DATE, e.occurred_at::DATE) <= 7, false)::INT) FROM b
                          ASOF LEFT JOIN events e ON b.customer_id = e.customer_id AND e.occurred_at > b.occurred_at
                          WHERE b.gives_any""")[0][0]
@@ -203,77 +247,111 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
                       r AS (SELECT customer_id, max(CASE WHEN ask_only THEN n ELSE 0 END) AS longest
                             FROM (SELECT customer_id, ask_only, grp, count(*) n FROM s GROUP BY ALL) GROUP BY customer_id)
                       SELECT median(longest) FROM r""")[0][0]
-        return {"give_ask_ratio": ratio, "ask_only_share": ask_only, "irrelevant_offer_share": irrelevant,
-                "engagement_after_give_rate": give_rate, "median_longest_ask_streak": streak}
+        return {
+            "give_ask_ratio": ratio,
+            "ask_only_share": ask_only,
+            "irrelevant_offer_share": irrelevant,
+            "engagement_after_give_rate": give_rate,
+            "median_longest_ask_streak": streak,
+        }
 
     reference("reciprocity", reciprocity_sql)
     return out
 
 
 def toolkit_kpis(data: Path) -> dict:
-    from toolkit import alignment, cadence, engagement, knowledge, reciprocity, taxonomy
-    from toolkit.data import load_dealer
+    from toolkit.analyses import alignment, cadence, engagement, knowledge, reciprocity
+    from toolkit.inputs import config
+    from toolkit.inputs.dealer import load_dealer
 
     d = load_dealer(data)
     out = {}
 
     def knowledge_kpis():
-        k = knowledge.knowledge_kpis(knowledge.customer_records(d["customers"], d["vehicles"]))
+        k = knowledge.kpis(knowledge.customer_records(d["customers"], d["vehicles"]))
         return k
 
     def cadence_kpis():
-        plan = cadence.load_plan()
+        plan = config.load_plan()
         pairs = cadence.touches_after_sales(d["sales"], d["touches"], cadence.horizon(plan))
         per_sale = cadence.sale_follow_up(d["sales"], pairs, d["appointments"], d["repair_orders"], plan, d.as_of)
-        k = cadence.cadence_kpis(per_sale, pairs, plan)
+        k = cadence.kpis(per_sale, pairs, plan)
         return {**k.pop("step_compliance"), **k}
 
     def engagement_kpis():
-        k = engagement.engagement_kpis_basic(d["customers"], d["events"], d.as_of)
-        return {"engaged_share_90d": k["engaged_share_90d"],
-                **{f"events.{t}": n for t, n in k["events_by_type"].items() if n}}
+        k = engagement.activity_kpis(d["customers"], d["events"], d.as_of)
+        return {
+            "engaged_share_90d": k["engaged_share_90d"],
+            **{f"events.{t}": n for t, n in k["events_by_type"].items() if n},
+        }
 
     def reciprocity_kpis():
-        k = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules()).kpis
-        return {n: k[n] for n in ["give_ask_ratio", "ask_only_share", "irrelevant_offer_share",
-                                  "engagement_after_give_rate", "median_longest_ask_streak"]}
+        k = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], config.load_rules()).kpis
+        return {
+            n: k[n]
+            for n in [
+                "give_ask_ratio",
+                "ask_only_share",
+                "irrelevant_offer_share",
+                "engagement_after_give_rate",
+                "median_longest_ask_streak",
+            ]
+        }
 
     def alignment_kpis():
-        k = alignment.alignment_kpis(d["survey"])
-        return {n: k[n] for n in ["alignment_index", "department_gap", "strongly_aligned_share",
-                                  "lack_of_alignment_share", "respondents"]}
+        k = alignment.kpis(d["survey"])
+        return {
+            n: k[n]
+            for n in [
+                "alignment_index",
+                "department_gap",
+                "strongly_aligned_share",
+                "lack_of_alignment_share",
+                "respondents",
+            ]
+        }
 
-    for name, fn in [("customer_knowledge", knowledge_kpis), ("sold_follow_up", cadence_kpis),
-                     ("engagement", engagement_kpis), ("reciprocity", reciprocity_kpis), ("cx_alignment", alignment_kpis)]:
+    for name, fn in [
+        ("customer_knowledge", knowledge_kpis),
+        ("sold_follow_up", cadence_kpis),
+        ("engagement", engagement_kpis),
+        ("reciprocity", reciprocity_kpis),
+        ("cx_alignment", alignment_kpis),
+    ]:
         out[name] = timed(fn)
     return out
 
 
 def widget_latency(data: Path) -> dict:
     """Seconds for the computation behind one widget change in each playbook."""
-    from toolkit import alignment, cadence, engagement, knowledge, reciprocity, taxonomy
-    from toolkit.data import load_dealer
+    from toolkit.analyses import alignment, cadence, engagement, knowledge, reciprocity
+    from toolkit.inputs import config
+    from toolkit.inputs.dealer import load_dealer
 
     d = load_dealer(data)
-    plan = cadence.load_plan()
+    plan = config.load_plan()
     pairs = cadence.touches_after_sales(d["sales"], d["touches"], cadence.horizon(plan))
     per_sale = cadence.sale_follow_up(d["sales"], pairs, d["appointments"], d["repair_orders"], plan, d.as_of)
     records = knowledge.customer_records(d["customers"], d["vehicles"])
-    balance = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules()).balance
-    statements, _ = alignment.load_instrument()
+    balance = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], config.load_rules()).balance
+    statements, _ = config.load_instrument()
     history = engagement.history(d["customers"], d["events"], d["sales"], d["repair_orders"])
     frame = engagement.frame_from(history, d.as_of)
     alloc = engagement.allocation(engagement.fit_revenue_model(frame), d["touches"], d["events"], d["campaigns"])
     changes = {
         "sold_follow_up: salesperson filter": lambda: cadence.compliance_by(
-            per_sale[per_sale["salesperson_id"] == "S04"].assign(store="S04"), plan, "store"),
+            per_sale[per_sale["salesperson_id"] == "S04"].assign(store="S04"), plan, "store"
+        ),
         "sold_follow_up: plan edit": lambda: cadence.compliance_by(
-            cadence.plan_steps(per_sale, pairs, plan.iloc[:-1]).assign(store="all"), plan.iloc[:-1], "store"),
-        "customer_knowledge: salesperson filter": lambda: knowledge.knowledge_kpis(records[records["salesperson_id"] == "S04"]),
+            cadence.plan_steps(per_sale, pairs, plan.iloc[:-1]).assign(store="all"), plan.iloc[:-1], "store"
+        ),
+        "customer_knowledge: salesperson filter": lambda: knowledge.kpis(records[records["salesperson_id"] == "S04"]),
         "reciprocity: channel filter": lambda: reciprocity.selection_balance(
-            balance, channel="sms", campaign_id="all", staff_id="all"),
-        "engagement: window slider": lambda: engagement.fit_revenue_model(engagement.frame_from(
-            history, d.as_of, 180, 90)),
+            balance, channel="sms", campaign_id="all", staff_id="all"
+        ),
+        "engagement: window slider": lambda: engagement.fit_revenue_model(
+            engagement.frame_from(history, d.as_of, 180, 90)
+        ),
         "engagement: budget what-if": lambda: engagement.budget_shift(alloc, "mail", "email", 1000),
         "cx_alignment: department": lambda: alignment.compare_department(d["survey"], statements, "sales"),
     }
@@ -288,8 +366,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--keep", help="keep the generated group in this folder")
     parser.add_argument("--data", help="use this already generated group instead of generating one")
-    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS),
-                        help="run only these parts (default: all); results go to a file all the same")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="run only these parts (default: all); results go to a file all the same",
+    )
     parser.add_argument("--cache", help="cache folder to use and keep (default: a fresh one, removed at the end)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="group-bench-"))
@@ -297,20 +380,27 @@ def main() -> None:
     env = {**os.environ, "DEALER_PLAYBOOKS_CACHE": cache}
     os.environ["DEALER_PLAYBOOKS_CACHE"] = cache
     group = Path(args.data or args.keep or tmp / "group")
-    result: dict = {"date": str(date.today()), "customers": args.customers,
-                    "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
+    result: dict = {
+        "date": str(date.today()),
+        "customers": args.customers,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+    }
     if not args.data:
-        gen, _ = run([str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers), "--seed", "11"])
+        gen, _ = run(
+            [str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers), "--seed", "11"]
+        )
         result["seconds"] = {"generate_csv": gen}
         print(f"generate {gen:.1f}s")
-    probe = [str(sys.executable), "-c", f"from toolkit.data import load_dealer; load_dealer({str(group)!r})"]
+    probe = [str(sys.executable), "-c", f"from toolkit.inputs.dealer import load_dealer; load_dealer({str(group)!r})"]
     if "load" in args.only:
         load_csv, mem_csv = run([str(BIN / "playbook"), "validate", str(group)], env)
         run(probe, env)  # fills the cache
         load_cache, mem_cache = run(probe, env)
         result.setdefault("seconds", {}).update(load_validate_csv=load_csv, load_from_cache=load_cache)
         result["peak_gb"] = {"load_validate_csv": mem_csv, "load_from_cache": mem_cache}
-        print(f"load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · from cache {load_cache:.1f}s ({mem_cache:.1f} GB)")
+        print(
+            f"load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · from cache {load_cache:.1f}s ({mem_cache:.1f} GB)"
+        )
     else:
         run(probe, env)
     if "kpis" in args.only:
@@ -318,7 +408,9 @@ def main() -> None:
     if "render" in args.only:
         result["render"] = {}
         for name in PLAYBOOKS:
-            seconds, peak = run([str(BIN / "playbook"), "render", name, "--data", str(group), "--out", str(tmp / "out")], env)
+            seconds, peak = run(
+                [str(BIN / "playbook"), "render", name, "--data", str(group), "--out", str(tmp / "out")], env
+            )
             result["render"][name] = {"seconds": seconds, "peak_gb": peak}
             print(f"render {name:20} {seconds:6.1f}s  peak {peak:.1f} GB")
     if "widgets" in args.only:
@@ -340,8 +432,8 @@ PLAYBOOKS = ("customer_knowledge", "sold_follow_up", "engagement", "reciprocity"
 
 def compare_kpis(group: Path) -> dict:
     """Each playbook's KPIs from the toolkit and from DuckDB, checked equal, with the time ratio."""
-    from toolkit.data import load_dealer
-    from toolkit.taxonomy import load_rules
+    from toolkit.inputs.config import load_rules
+    from toolkit.inputs.dealer import load_dealer
 
     ours = toolkit_kpis(group)
     dealer = load_dealer(group)
@@ -356,11 +448,19 @@ def compare_kpis(group: Path) -> dict:
         ref_values, ref_seconds = ref[name]
         unequal = [k for k in values if not same(values[k], ref_values.get(k))]
         ratio = seconds / ref_seconds
-        result[name] = {"toolkit_s": seconds, "duckdb_s": ref_seconds, "ratio": ratio, "equal": not unequal,
-                        "toolkit": values, "duckdb": ref_values}
-        print(f"{name:20} {seconds:10.2f} {ref_seconds:9.2f} {ratio:6.1f}  {not unequal}"
-              + ("" if ratio <= TARGET_RATIO else f"   (target ≤ {TARGET_RATIO})")
-              + "".join(f"\n    {k}: toolkit {values[k]!r} · duckdb {ref_values.get(k)!r}" for k in unequal))
+        result[name] = {
+            "toolkit_s": seconds,
+            "duckdb_s": ref_seconds,
+            "ratio": ratio,
+            "equal": not unequal,
+            "toolkit": values,
+            "duckdb": ref_values,
+        }
+        print(
+            f"{name:20} {seconds:10.2f} {ref_seconds:9.2f} {ratio:6.1f}  {not unequal}"
+            + ("" if ratio <= TARGET_RATIO else f"   (target ≤ {TARGET_RATIO})")
+            + "".join(f"\n    {k}: toolkit {values[k]!r} · duckdb {ref_values.get(k)!r}" for k in unequal)
+        )
     return result
 
 

@@ -51,20 +51,46 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         nb = empty_notebook(tmp / "empty.ipynb")
-        bare = statistics.median(timed([str(BIN / "papermill"), str(nb), str(tmp / "out.ipynb"), "--no-progress-bar"])
-                                 for _ in range(3))
+        bare = statistics.median(
+            timed([str(BIN / "papermill"), str(nb), str(tmp / "out.ipynb"), "--no-progress-bar"]) for _ in range(3)
+        )
         demo = timed([str(BIN / "playbook"), "demo", "--out", str(tmp / "demo")])
         playbooks = len(list((tmp / "demo").glob("*/results.json")))
         lines = []
         for i in range(args.clients):
             folder = tmp / "clients" / f"c{i:02d}"
-            subprocess.run([str(BIN / "playbook"), "sample", "--out", str(folder), "--customers", str(args.customers),
-                            "--seed", str(100 + i), "--persona", ("relationship", "transactional", "mixed")[i % 3]],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    str(BIN / "playbook"),
+                    "sample",
+                    "--out",
+                    str(folder),
+                    "--customers",
+                    str(args.customers),
+                    "--seed",
+                    str(100 + i),
+                    "--persona",
+                    ("relationship", "transactional", "mixed")[i % 3],
+                ],
+                check=True,
+                capture_output=True,
+            )
             lines.append(f'[clients.c{i:02d}]\ndata = "clients/c{i:02d}"\n')
         (tmp / "clients.toml").write_text("\n".join(lines))
-        batch = {jobs: timed([str(BIN / "playbook"), "batch", str(tmp / "clients.toml"), "--out", str(tmp / f"b{jobs}"),
-                              "--jobs", str(jobs)]) for jobs in (1, 2)}
+        batch = {
+            jobs: timed(
+                [
+                    str(BIN / "playbook"),
+                    "batch",
+                    str(tmp / "clients.toml"),
+                    "--out",
+                    str(tmp / f"b{jobs}"),
+                    "--jobs",
+                    str(jobs),
+                ]
+            )
+            for jobs in (1, 2)
+        }
     renders = args.clients * playbooks
     rows = [
         ("bare papermill, empty notebook", bare, 1),
@@ -76,12 +102,19 @@ def main() -> None:
     for name, seconds, n in rows:
         print(f"{name:42} {seconds:9.1f} {seconds / n:13.2f} {seconds / n / bare:8.2f}")
     print(f"--jobs 2 speed-up over --jobs 1: {batch[1] / batch[2]:.2f}x")
-    result = {"date": str(date.today()), "machine": f"{platform.processor() or platform.machine()}, "
-              f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}",
-              "clients": args.clients, "customers_per_client": args.customers,
-              "seconds": {"bare_papermill": bare, "demo": demo, "batch_jobs1": batch[1], "batch_jobs2": batch[2]},
-              "per_notebook_ratio_to_bare": {"demo": demo / playbooks / bare, "batch_jobs1": batch[1] / renders / bare,
-                                             "batch_jobs2": batch[2] / renders / bare}}
+    result = {
+        "date": str(date.today()),
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+        "clients": args.clients,
+        "customers_per_client": args.customers,
+        "seconds": {"bare_papermill": bare, "demo": demo, "batch_jobs1": batch[1], "batch_jobs2": batch[2]},
+        "per_notebook_ratio_to_bare": {
+            "demo": demo / playbooks / bare,
+            "batch_jobs1": batch[1] / renders / bare,
+            "batch_jobs2": batch[2] / renders / bare,
+        },
+    }
     out = HERE / "results" / f"render-{date.today()}.json"
     out.write_text(json.dumps(result, indent=2))
     print(f"wrote {out}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit import alignment
-from toolkit.data import load_dealer, load_table_file
+from toolkit.analyses import alignment
 from toolkit.errors import UsageError
-from toolkit.frontend import STATIC_ENV
+from toolkit.inputs import answers, config
+from toolkit.inputs.dealer import load_dealer, load_table_file
+from toolkit.presentation.frontend import STATIC_ENV
+from toolkit.presentation.stories import alignment as alignment_story
 from toolkit.resources import sample_dir
 
 STATEMENTS = pd.DataFrame({"id": ["Q1", "Q2"], "theme": ["strategy", "rewards"], "text": ["one", "two"]})
@@ -19,16 +21,22 @@ def survey(rows):
     return pd.DataFrame(rows, columns=["respondent_id", "department", "question_id", "score"])
 
 
-HAND = survey([  # respondent means: A 5.0, B 4.5, C 2.0, D 3.0
-    ("A", "sales", "Q1", 5), ("A", "sales", "Q2", 5),
-    ("B", "sales", "Q1", 4), ("B", "sales", "Q2", 5),
-    ("C", "service", "Q1", 1), ("C", "service", "Q2", 3),
-    ("D", "service", "Q1", 3), ("D", "service", "Q2", 3),
-])
+HAND = survey(
+    [  # respondent means: A 5.0, B 4.5, C 2.0, D 3.0
+        ("A", "sales", "Q1", 5),
+        ("A", "sales", "Q2", 5),
+        ("B", "sales", "Q1", 4),
+        ("B", "sales", "Q2", 5),
+        ("C", "service", "Q1", 1),
+        ("C", "service", "Q2", 3),
+        ("D", "service", "Q1", 3),
+        ("D", "service", "Q2", 3),
+    ]
+)
 
 
 def test_kpis_by_hand():
-    k = alignment.alignment_kpis(HAND)
+    k = alignment.kpis(HAND)
     assert k["alignment_index"] == pytest.approx(29 / 8)
     assert k["strongly_aligned_share"] == 0.5  # A and B (4.5 counts)
     assert k["lack_of_alignment_share"] == 0.25  # C
@@ -40,7 +48,7 @@ def test_gaps_actions_and_no_strategy_share():
     gaps = alignment.statement_gaps(HAND, STATEMENTS)
     assert gaps.iloc[0]["question_id"] == "Q1" and gaps.iloc[0]["gap"] == 2.5  # sales 4.5 vs service 2.0
     assert gaps.iloc[0]["high_department"] == "sales" and gaps.iloc[0]["low_department"] == "service"
-    actions = alignment.alignment_actions(alignment.alignment_kpis(HAND), gaps, n=1)
+    actions = alignment_story.actions(alignment.kpis(HAND), gaps, n=1)
     assert actions[0].startswith("Work on **Q1**") and "service 2.0 vs sales 4.5" in actions[0]
     assert "Bring **sales** and **service** together on Q1" in actions[1]
     assert alignment.no_formal_strategy_share(HAND, STATEMENTS) == 0.25  # on Q1 only C (1) is ≤ 2.5
@@ -48,14 +56,14 @@ def test_gaps_actions_and_no_strategy_share():
 
 def test_empty_survey_is_not_an_error():
     empty = survey([])
-    assert alignment.alignment_kpis(empty)["alignment_index"] is None
+    assert alignment.kpis(empty)["alignment_index"] is None
     assert alignment.statement_gaps(empty, STATEMENTS).empty
-    assert alignment.alignment_actions(alignment.alignment_kpis(empty), alignment.statement_gaps(empty, STATEMENTS))
+    assert alignment_story.actions(alignment.kpis(empty), alignment.statement_gaps(empty, STATEMENTS))
 
 
 def test_sample_kpis_match_a_hand_check():
     s = load_dealer(sample_dir())["survey"]
-    k = alignment.alignment_kpis(s)
+    k = alignment.kpis(s)
     per_person = s.groupby("respondent_id")["score"].mean()
     assert k["alignment_index"] == pytest.approx(s["score"].sum() / len(s))
     assert k["strongly_aligned_share"] == pytest.approx((per_person >= 4.5).sum() / per_person.size)
@@ -65,31 +73,34 @@ def test_sample_kpis_match_a_hand_check():
 
 def test_append_answers_writes_valid_rows_once(tmp_path):
     path = tmp_path / "survey.csv"
-    n = alignment.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
+    n = answers.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
     assert n == 2
     with pytest.raises(UsageError, match="already submitted"):
-        alignment.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
-    alignment.append_answers(path, "service", {"Q1": 1, "Q2": 5}, "W2", "2025-06-01", STATEMENTS, DEPARTMENTS)
+        answers.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
+    answers.append_answers(path, "service", {"Q1": 1, "Q2": 5}, "W2", "2025-06-01", STATEMENTS, DEPARTMENTS)
     table = load_table_file(path, "survey")
     assert table["respondent_id"].tolist() == ["W1", "W1", "W2", "W2"]
     assert table["score"].tolist() == [4, 2, 1, 5]
 
 
-@pytest.mark.parametrize("department, scores, message", [
-    ("parts", {"Q1": 3, "Q2": 3}, "department must be one of"),
-    ("sales", {"Q1": 3}, "missing: Q2"),
-    ("sales", {"Q1": 3, "Q2": 6}, "whole numbers from 1 to 5"),
-    ("sales", {"Q1": 3, "Q2": 3, "Q9": 1}, "unknown statements: Q9"),
-])
+@pytest.mark.parametrize(
+    "department, scores, message",
+    [
+        ("parts", {"Q1": 3, "Q2": 3}, "department must be one of"),
+        ("sales", {"Q1": 3}, "missing: Q2"),
+        ("sales", {"Q1": 3, "Q2": 6}, "whole numbers from 1 to 5"),
+        ("sales", {"Q1": 3, "Q2": 3, "Q9": 1}, "unknown statements: Q9"),
+    ],
+)
 def test_invalid_answers_are_refused_and_nothing_is_written(tmp_path, department, scores, message):
     path = tmp_path / "survey.csv"
     with pytest.raises(UsageError, match=message):
-        alignment.append_answers(path, department, scores, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
+        answers.append_answers(path, department, scores, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
     assert not path.exists()
 
 
 def test_the_form_widget_submits_once(tmp_path, monkeypatch):
-    from toolkit.widgets import SurveyForm
+    from toolkit.presentation.widgets import SurveyForm
 
     monkeypatch.delenv(STATIC_ENV, raising=False)
     path = tmp_path / "survey.csv"
@@ -107,7 +118,7 @@ def test_the_form_widget_submits_once(tmp_path, monkeypatch):
 
 
 def test_template_lists_every_statement(tmp_path):
-    statements, _ = alignment.load_instrument()
-    path = alignment.write_template(tmp_path / "t.csv", statements)
+    statements, _ = config.load_instrument()
+    path = answers.write_template(tmp_path / "t.csv", statements)
     text = path.read_text().splitlines()
     assert text[0].startswith("respondent_id,department,question_id,score") and len(text) == len(statements) + 1

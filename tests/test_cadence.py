@@ -6,25 +6,28 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_folder
-from toolkit import cadence
-from toolkit.data import load_dealer
+from toolkit.analyses import cadence
 from toolkit.errors import UsageError
+from toolkit.inputs import config
+from toolkit.inputs.dealer import load_dealer
 from toolkit.resources import sample_dir
 
-PLAN = cadence.plan_from_steps({"a": (0, 2), "b": (5, 10)})
+PLAN = config.plan_from_steps({"a": (0, 2), "b": (5, 10)})
 
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
-    folder = write_folder(tmp_path_factory.mktemp("hand") / "d", {
-        "sales": """
+    folder = write_folder(
+        tmp_path_factory.mktemp("hand") / "d",
+        {
+            "sales": """
             deal_id,customer_id,sold_at,salesperson_id,condition
             D1,C1,2024-01-01T10:00:00,S1,new
             D2,C2,2024-03-25,S2,used
             D3,C3,2023-01-10,S1,new
             D4,C4,2023-02-01,S2,new
         """,
-        "touches": """
+            "touches": """
             touch_id,customer_id,occurred_at,channel,direction,template
             T1,C1,2024-01-02T23:00:00,phone,outbound,false
             T2,C1,2024-01-12,email,outbound,true
@@ -34,26 +37,29 @@ def hand(tmp_path_factory):
             T6,C3,2022-12-31,email,outbound,true
             T7,C3,2024-02-01,email,outbound,true
         """,
-        "appointments": """
+            "appointments": """
             appointment_id,customer_id,set_at,scheduled_for,status
             A1,C1,2024-01-01,2024-02-15,shown
             A2,C1,2024-01-20,2024-02-20,no_show
             A3,C3,2023-03-01,2023-03-10,shown
             A4,C2,2024-03-26,2024-05-01,scheduled
         """,
-        "repair_orders": """
+            "repair_orders": """
             ro_id,customer_id,opened_at,pay_type
             R1,C3,2023-01-09,internal
             R2,C3,2023-01-10,customer
             R3,C3,2023-06-01,customer
             R4,C4,2023-03-01,internal
         """,
-    }, 'name = "Hand Motors"\nas_of = 2024-03-31\n')
+        },
+        'name = "Hand Motors"\nas_of = 2024-03-31\n',
+    )
     dealer = load_dealer(folder, cache=False)
     pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
-    per_sale = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"],
-                                      dealer["repair_orders"], PLAN, dealer.as_of)
-    return dealer, per_sale, cadence.cadence_kpis(per_sale, pairs, PLAN)
+    per_sale = cadence.sale_follow_up(
+        dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], PLAN, dealer.as_of
+    )
+    return dealer, per_sale, cadence.kpis(per_sale, pairs, PLAN)
 
 
 def test_step_compliance_counts_only_closed_windows(hand):
@@ -99,29 +105,32 @@ def test_inputs_are_not_mutated(hand):
 
 
 def test_plan_windows_are_validated(tmp_path):
-    assert list(cadence.load_plan()["step"])[:2] == ["thank_you", "check_in"]
+    assert list(config.load_plan()["step"])[:2] == ["thank_you", "check_in"]
     with pytest.raises(UsageError, match="step 'x' needs whole days"):
-        cadence.plan_from_steps({"x": (10, 5)})
+        config.plan_from_steps({"x": (10, 5)})
     bad = tmp_path / "plan.toml"
     bad.write_text("[steps.late]\nstart = -1\nend = 3\n")
     with pytest.raises(UsageError, match="plan.toml: step 'late'"):
-        cadence.load_plan(bad)
+        config.load_plan(bad)
 
 
 def test_sample_kpis_match_a_hand_check():
     dealer = load_dealer(sample_dir())
-    plan = cadence.load_plan()
+    plan = config.load_plan()
     pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(plan))
-    per_sale = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"],
-                                      dealer["repair_orders"], plan, dealer.as_of)
-    kpis = cadence.cadence_kpis(per_sale, pairs, plan)
+    per_sale = cadence.sale_follow_up(
+        dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], plan, dealer.as_of
+    )
+    kpis = cadence.kpis(per_sale, pairs, plan)
     # thank_you by hand: a sale 2+ days old with an outbound touch of its customer 0-2 days after it
     s, t = dealer["sales"], dealer["touches"]
     t = t[t["direction"].fillna("outbound") == "outbound"]
     eligible = s[(dealer.as_of - s["sold_at"].dt.normalize()).dt.days >= 2]
     met = 0
     for sale in eligible.itertuples():
-        days = (t.loc[t["customer_id"] == sale.customer_id, "occurred_at"].dt.normalize() - sale.sold_at.normalize()).dt.days
+        days = (
+            t.loc[t["customer_id"] == sale.customer_id, "occurred_at"].dt.normalize() - sale.sold_at.normalize()
+        ).dt.days
         met += bool(((days >= 0) & (days <= 2)).any())
     assert kpis["step_compliance"]["thank_you"] == pytest.approx(met / len(eligible))
     # the transactional salesperson lags everyone else
@@ -132,10 +141,11 @@ def test_sample_kpis_match_a_hand_check():
 
 def test_retention_curve_is_monotone_and_bounded():
     dealer = load_dealer(sample_dir())
-    plan = cadence.load_plan()
+    plan = config.load_plan()
     pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(plan))
-    per_sale = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"],
-                                      dealer["repair_orders"], plan, dealer.as_of)
+    per_sale = cadence.sale_follow_up(
+        dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], plan, dealer.as_of
+    )
     curves = cadence.retention_curves(per_sale, "salesperson_id")
     for _, c in curves.groupby("group"):
         assert c["share_returned"].is_monotonic_increasing and c["share_returned"].between(0, 1).all()
@@ -144,14 +154,15 @@ def test_retention_curve_is_monotone_and_bounded():
 def test_a_plan_edit_recomputes_only_the_steps(hand):
     dealer, per_sale, _ = hand
     pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
-    wider = cadence.plan_from_steps({"a": (0, 2), "b": (5, 12), "c": (11, 11)})
+    wider = config.plan_from_steps({"a": (0, 2), "b": (5, 12), "c": (11, 11)})
     edited = cadence.plan_steps(per_sale, pairs, wider).set_index("deal_id")
     assert edited.loc["D1", "c"]  # T2 on day 11
     assert pd.isna(edited.loc["D2", "c"])  # 6 days old
     assert not edited.loc["D3", "c"]
     assert edited.loc["D1", "steps_met"] == 3 and edited.loc["D1", "steps_due"] == 3
-    full = cadence.sale_follow_up(dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], wider,
-                                  dealer.as_of).set_index("deal_id")
+    full = cadence.sale_follow_up(
+        dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], wider, dealer.as_of
+    ).set_index("deal_id")
     pd.testing.assert_frame_equal(edited, full[edited.columns])
 
 
@@ -160,7 +171,7 @@ def test_pairs_must_reach_the_last_window(hand):
     short = cadence.touches_after_sales(dealer["sales"], dealer["touches"], 10)
     assert sorted(short["day"]) == [1, 1, 5]  # T1 (D1), T4 (D2), T5 (D3); T2 is day 11, past the reach
     with pytest.raises(UsageError, match="ends on day 12; .* up to day 10"):
-        cadence.plan_steps(per_sale, short, cadence.plan_from_steps({"b": (5, 12)}))
+        cadence.plan_steps(per_sale, short, config.plan_from_steps({"b": (5, 12)}))
 
 
 def test_touch_heatmap_counts_touches_per_sale(hand):

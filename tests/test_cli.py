@@ -57,8 +57,9 @@ def test_validate_a_missing_folder():
 
 
 def test_sample_writes_a_valid_persona(tmp_path):
-    result = playbook("sample", "--out", str(tmp_path / "t"), "--customers", "200", "--persona", "transactional",
-                      "--seed", "5")
+    result = playbook(
+        "sample", "--out", str(tmp_path / "t"), "--customers", "200", "--persona", "transactional", "--seed", "5"
+    )
     assert result.returncode == 0, result.stderr
     assert 'persona = "transactional"' in (tmp_path / "t" / "dealer.toml").read_text()
     assert playbook("validate", str(tmp_path / "t")).returncode == 0

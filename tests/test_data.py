@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_folder
-from toolkit.data import cache_path, load_dealer, table_files
 from toolkit.errors import DataError
+from toolkit.inputs.cache import cache_path
+from toolkit.inputs.dealer import load_dealer
+from toolkit.inputs.reading import table_files
 
 CUSTOMERS = """
 customer_id,email,email_opt_in,created_at
@@ -68,11 +70,14 @@ def test_as_of_cuts_rows_and_comes_from_dealer_toml(tmp_path):
 
 
 def test_every_problem_is_reported_with_file_column_and_lines(tmp_path):
-    folder = write_folder(tmp_path / "d", {
-        "sales": "deal_id,customer_id,sold_at,condition\nD1,C1,2024-02-31,new\nD1,C2,2024-02-01,leased\n",
-        "touches": "touch_id,customer_id,occurred_at\nT1,C1,2024-01-01\n",
-        "survey": "respondent_id,department,question_id,score\nR1,sales,S01,6\nR1,sales,S02,\n",
-    })
+    folder = write_folder(
+        tmp_path / "d",
+        {
+            "sales": "deal_id,customer_id,sold_at,condition\nD1,C1,2024-02-31,new\nD1,C2,2024-02-01,leased\n",
+            "touches": "touch_id,customer_id,occurred_at\nT1,C1,2024-01-01\n",
+            "survey": "respondent_id,department,question_id,score\nR1,sales,S01,6\nR1,sales,S02,\n",
+        },
+    )
     problems = _problems(folder)
     text = "\n".join(problems)
     assert "sales.csv, column 'sold_at'" in text and "line 2: '2024-02-31'" in text
@@ -92,9 +97,13 @@ def test_at_most_five_rows_are_shown_with_a_count(tmp_path):
 
 
 def test_bad_tags_and_empty_and_binary_files(tmp_path):
-    folder = write_folder(tmp_path / "d", {
-        "touches": "touch_id,customer_id,occurred_at,channel,gives\nT1,C1,2024-01-01,email,price;bribe\n",
-        "events": ""})
+    folder = write_folder(
+        tmp_path / "d",
+        {
+            "touches": "touch_id,customer_id,occurred_at,channel,gives\nT1,C1,2024-01-01,email,price;bribe\n",
+            "events": "",
+        },
+    )
     (folder / "staff.csv").write_bytes(b"staff_id\x00\x01\x02")
     text = "\n".join(_problems(folder))
     assert "column 'gives': ';'-separated tags from: price, info, invite, gift, reminder" in text
@@ -161,7 +170,8 @@ def test_parquet_problems_name_rows_not_lines(tmp_path):
     folder = tmp_path / "d"
     folder.mkdir()
     pd.DataFrame({"deal_id": ["D1", "D2"], "customer_id": ["C1", "C2"], "sold_at": ["2024-01-01", "soon"]}).to_parquet(
-        folder / "sales.parquet")
+        folder / "sales.parquet"
+    )
     (folder / "dealer.toml").write_text('name = "X"\n')
     (problem,) = _problems(folder)
     assert "sales.parquet, column 'sold_at'" in problem and "row 2: 'soon'" in problem
@@ -177,12 +187,3 @@ def test_cached_tables_equal_freshly_validated_ones():
     for name in fresh.tables:
         pd.testing.assert_frame_equal(cached[name], fresh[name])
     assert cached.warnings == fresh.warnings and cached.as_of == fresh.as_of
-
-
-def test_filter_period_keeps_whole_days_and_drops_undated_rows():
-    from toolkit.data import filter_period
-
-    df = pd.DataFrame({"at": pd.to_datetime(["2024-01-01T23:59", "2024-01-02T00:00", "2024-01-31T08:00", None])})
-    assert filter_period(df, "at") is df  # no period: nothing copied
-    assert filter_period(df, "at", "2024-01-02", "2024-01-31").index.tolist() == [1, 2]
-    assert filter_period(df, "at", end="2024-01-01").index.tolist() == [0]

@@ -7,47 +7,56 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_folder
-from toolkit import engagement
-from toolkit.data import load_dealer
+from toolkit.analyses import engagement
+from toolkit.inputs.dealer import load_dealer
+from toolkit.inputs.schema import EVENT_TYPES
 from toolkit.resources import sample_dir
-from toolkit.schema import EVENT_TYPES
 
 
 def test_engaged_share_and_events_by_type_by_hand(tmp_path):
-    folder = write_folder(tmp_path / "d", {
-        "customers": "customer_id\nC1\nC2\nC3\nC4\n",
-        "events": """
+    folder = write_folder(
+        tmp_path / "d",
+        {
+            "customers": "customer_id\nC1\nC2\nC3\nC4\n",
+            "events": """
             event_id,customer_id,occurred_at,type
             E1,C1,2024-04-01,email_open
             E2,C2,2024-03-31,web_visit
             E3,C3,2024-06-29,clinic
             E4,C3,2024-06-30,email_click
             E5,C4,2024-07-02,web_visit
-        """}, 'name = "X"\nas_of = 2024-06-29\n')
+        """,
+        },
+        'name = "X"\nas_of = 2024-06-29\n',
+    )
     d = load_dealer(folder, cache=False)
-    k = engagement.engagement_kpis_basic(d["customers"], d["events"], d.as_of)
+    k = engagement.activity_kpis(d["customers"], d["events"], d.as_of)
     # window 2024-04-01 .. 2024-06-29: C1 (first day) and C3; C2 one day early; E4, E5 after as_of
     assert k["engaged_share_90d"] == 0.5
     assert k["events_by_type"]["web_visit"] == 1 and k["events_by_type"]["email_click"] == 0
 
 
 def test_model_frame_windows_by_hand(tmp_path):
-    folder = write_folder(tmp_path / "d", {
-        "customers": "customer_id,created_at\nC1,2023-01-01\nC2,2024-05-01\nC3,\n",
-        "events": """
+    folder = write_folder(
+        tmp_path / "d",
+        {
+            "customers": "customer_id,created_at\nC1,2023-01-01\nC2,2024-05-01\nC3,\n",
+            "events": """
             event_id,customer_id,occurred_at,type
             E1,C1,2023-06-01,email_open
             E2,C1,2024-02-01,clinic
             E3,C3,2022-12-01,web_visit
         """,
-        "repair_orders": """
+            "repair_orders": """
             ro_id,customer_id,opened_at,pay_type,total
             R1,C1,2023-12-01,customer,100
             R2,C1,2024-03-01,internal,50
             R3,C3,2024-03-01,warranty,200
         """,
-        "sales": "deal_id,customer_id,sold_at,front_gross,back_gross\nD1,C1,2024-04-01,1000,500\n",
-    }, 'name = "X"\nas_of = 2024-06-30\n')
+            "sales": "deal_id,customer_id,sold_at,front_gross,back_gross\nD1,C1,2024-04-01,1000,500\n",
+        },
+        'name = "X"\nas_of = 2024-06-30\n',
+    )
     d = load_dealer(folder, cache=False)
     frame = engagement.model_frame(d["customers"], d["events"], d["sales"], d["repair_orders"], d.as_of, 365, 180)
     # the cut is 2024-01-02: C2 became a customer after it; E2 falls after it, E3 before the look-back
@@ -64,8 +73,13 @@ def test_model_frame_windows_by_hand(tmp_path):
 def test_engagement_score_halves_every_180_days():
     as_of = pd.Timestamp("2024-12-31")
     customers = pd.DataFrame({"customer_id": ["C1", "C2"], "salesperson_id": ["S1", "S1"]})
-    events = pd.DataFrame({"customer_id": ["C1", "C1", "C2"], "type": ["clinic", "email_open", "referral"],
-                           "occurred_at": [as_of, as_of - pd.Timedelta(days=180), as_of - pd.Timedelta(days=400)]})
+    events = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C2"],
+            "type": ["clinic", "email_open", "referral"],
+            "occurred_at": [as_of, as_of - pd.Timedelta(days=180), as_of - pd.Timedelta(days=400)],
+        }
+    )
     s = engagement.engagement_scores(customers, events, as_of).set_index("customer_id")
     assert s.loc["C1", "score"] == pytest.approx(5 + 0.5)
     assert s.loc["C2", "score"] == 0 and s.loc["C2", "days_since_last_event"] == 400
@@ -76,8 +90,14 @@ def planted(n=4000, seed=1, clinic_effect=150.0, click_effect=40.0):
     frame = pd.DataFrame({t: rng.poisson(0.8, n).astype(float) for t in EVENT_TYPES})
     frame["tenure_years"] = rng.uniform(0, 8, n)
     frame["prior_revenue"] = rng.gamma(2, 300, n)
-    frame["revenue"] = (100 + clinic_effect * frame["clinic"] + click_effect * frame["email_click"]
-                        + 0.4 * frame["prior_revenue"] + 20 * frame["tenure_years"] + rng.normal(0, 150, n))
+    frame["revenue"] = (
+        100
+        + clinic_effect * frame["clinic"]
+        + click_effect * frame["email_click"]
+        + 0.4 * frame["prior_revenue"]
+        + 20 * frame["tenure_years"]
+        + rng.normal(0, 150, n)
+    )
     frame.insert(0, "customer_id", [f"C{i}" for i in range(n)])
     return frame
 
@@ -92,7 +112,10 @@ def test_model_recovers_a_planted_effect():
     assert model.r2_holdout > 0.5 and model.mae_holdout < model.mae_baseline
     assert model.warnings == []
     assoc = model.association()
-    assert set(assoc) == set(EVENT_TYPES) and assoc["clinic"]["lower"] <= assoc["clinic"]["estimate"] <= assoc["clinic"]["upper"]
+    assert (
+        set(assoc) == set(EVENT_TYPES)
+        and assoc["clinic"]["lower"] <= assoc["clinic"]["estimate"] <= assoc["clinic"]["upper"]
+    )
 
 
 def test_small_samples_and_rare_events_are_flagged():
@@ -105,11 +128,19 @@ def test_small_samples_and_rare_events_are_flagged():
 
 
 def test_allocation_and_budget_shift_arithmetic():
-    coef = pd.DataFrame({"type": ["email_click", "clinic"], "estimate": [10.0, 100.0], "lower": [5.0, 50.0],
-                         "upper": [15.0, 150.0], "events": [100, 100]})
+    coef = pd.DataFrame(
+        {
+            "type": ["email_click", "clinic"],
+            "estimate": [10.0, 100.0],
+            "lower": [5.0, 50.0],
+            "upper": [15.0, 150.0],
+            "events": [100, 100],
+        }
+    )
     model = engagement.RevenueModel(coef, 1000, None, None, None, [])
-    touches = pd.DataFrame({"touch_id": ["T1", "T2", "T3"], "channel": ["email", "mail", "email"],
-                            "campaign_id": ["K1", "K2", None]})
+    touches = pd.DataFrame(
+        {"touch_id": ["T1", "T2", "T3"], "channel": ["email", "mail", "email"], "campaign_id": ["K1", "K2", None]}
+    )
     events = pd.DataFrame({"touch_id": ["T1", "T1", "T2", "T3"], "type": ["email_click", "clinic", "clinic", "clinic"]})
     campaigns = pd.DataFrame({"campaign_id": ["K1", "K2"], "channel": ["email", "mail"], "cost": [11.0, 200.0]})
     alloc = engagement.allocation(model, touches, events, campaigns).set_index("channel")
@@ -124,7 +155,7 @@ def test_allocation_and_budget_shift_arithmetic():
 
 def test_sample_kpis_match_a_hand_check():
     d = load_dealer(sample_dir())
-    k = engagement.engagement_kpis_basic(d["customers"], d["events"], d.as_of)
+    k = engagement.activity_kpis(d["customers"], d["events"], d.as_of)
     start = d.as_of - pd.Timedelta(days=89)
     recent = d["events"][d["events"]["occurred_at"].dt.normalize().between(start, d.as_of)]
     assert k["engaged_share_90d"] == pytest.approx(d["customers"]["customer_id"].isin(recent["customer_id"]).mean())

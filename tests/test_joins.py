@@ -57,8 +57,3 @@ def test_rows_of_finds_the_row_each_id_names():
     touch_ids = pd.Series(["T1", "T2", "T3"], dtype="str")
     named = pd.Series(["T3", None, "T9", "T1", "T3"], dtype="str")
     assert joins.rows_of(named, touch_ids).tolist() == [2, -1, -1, 0, 2]
-
-
-def test_days_counts_calendar_days():
-    ts = pd.Series(pd.to_datetime(["1970-01-02T23:59:00", "2024-03-01T00:01:00"]))
-    assert joins.days(ts).tolist() == [1, 19783]

@@ -9,28 +9,54 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_folder
-from toolkit import knowledge
-from toolkit.data import load_dealer
-from toolkit.parse import WHITESPACE
+from toolkit.analyses import knowledge
+from toolkit.inputs.dealer import load_dealer
+from toolkit.inputs.parse import WHITESPACE
 from toolkit.resources import sample_dir
 
 
 def test_email_rules():
-    got = knowledge.normal_email(pd.Series([" Ann@Example.COM ", "noemail@noemail.com", "NONE@NONE.COM",
-                                            "declined@lakeside.com", "bob@gmail", "x y@z.com", None]))
+    got = knowledge.normal_email(
+        pd.Series(
+            [
+                " Ann@Example.COM ",
+                "noemail@noemail.com",
+                "NONE@NONE.COM",
+                "declined@lakeside.com",
+                "bob@gmail",
+                "x y@z.com",
+                None,
+            ]
+        )
+    )
     assert got.tolist()[0] == "ann@example.com" and got[1:].isna().all()
 
 
 def test_phone_rules():
-    got = knowledge.normal_phone(pd.Series(["(555) 123-4567", "+1 555 123 4567", "15551234567", "555.123.4567",
-                                            "555-1234", "0000000000", "1111111111", "25551234567", None]))
+    got = knowledge.normal_phone(
+        pd.Series(
+            [
+                "(555) 123-4567",
+                "+1 555 123 4567",
+                "15551234567",
+                "555.123.4567",
+                "555-1234",
+                "0000000000",
+                "1111111111",
+                "25551234567",
+                None,
+            ]
+        )
+    )
     assert got.tolist()[:4] == ["5551234567"] * 4 and got[4:].isna().all()
 
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
-    folder = write_folder(tmp_path_factory.mktemp("k") / "d", {
-        "customers": """
+    folder = write_folder(
+        tmp_path_factory.mktemp("k") / "d",
+        {
+            "customers": """
             customer_id,household_id,first_name,last_name,email,phone,postal_code,created_at,salesperson_id
             C1,H1,Ann,Lee,ann@example.com,(555) 123-4567,60601,2023-01-01,S1
             C2,H1,Bob,Lee,bob@example.com,555.123.4567,60601,2023-01-02,S1
@@ -39,14 +65,15 @@ def hand(tmp_path_factory):
             C5,,carl,DIAZ,,3125550000,60602,2024-01-01,S2
             C6,,Dee,Fox,dee@example.org,0000000000,,2024-02-01,S2
         """,
-        "vehicles": """
+            "vehicles": """
             vin,customer_id,make
             V1,C1,Toyota
             V2,C4,Honda
             V3,C9,Ford
         """,
-        "sales": "deal_id,customer_id,sold_at\nD1,C4,2023-03-01\n",
-    })
+            "sales": "deal_id,customer_id,sold_at\nD1,C4,2023-03-01\n",
+        },
+    )
     dealer = load_dealer(folder, cache=False)
     return dealer, knowledge.customer_records(dealer["customers"], dealer["vehicles"])
 
@@ -58,7 +85,7 @@ def test_indicators_and_kpis_by_hand(hand):
     assert r["phone_valid"].tolist() == [True, True, False, True, True, False]
     assert r["household_linked"].tolist() == [True, True, False, False, False, False]
     assert r.loc["C1", "record_quality"] == 1.0 and r.loc["C6", "record_quality"] == 0.2
-    k = knowledge.knowledge_kpis(r.reset_index())
+    k = knowledge.kpis(r.reset_index())
     assert k["email_coverage"] == pytest.approx(4 / 6) and k["vehicle_coverage"] == pytest.approx(2 / 6)
     assert k["postal_code_coverage"] == pytest.approx(4 / 6)
     # shares an e-mail or phone: C1, C3 (e-mail); C1, C2 (household phone); C4, C5 (phone)
@@ -89,10 +116,11 @@ def test_masking():
 def test_sample_kpis_match_a_hand_check():
     d = load_dealer(sample_dir())
     r = knowledge.customer_records(d["customers"], d["vehicles"])
-    k = knowledge.knowledge_kpis(r)
+    k = knowledge.kpis(r)
     emails = d["customers"]["email"].str.strip().str.lower()
     valid = emails.str.match(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$") & ~emails.str.split("@").str[0].isin(
-        ["noemail", "none", "na", "declined"])
+        ["noemail", "none", "na", "declined"]
+    )
     assert k["email_coverage"] == pytest.approx(valid.fillna(False).mean())
     owners = set(d["vehicles"]["customer_id"])
     assert k["vehicle_coverage"] == pytest.approx(d["customers"]["customer_id"].isin(owners).mean())

@@ -1,11 +1,22 @@
 import pandas as pd
 
-from toolkit.parse import parse_bool, parse_datetime, parse_number, parse_tags
+from toolkit.inputs.parse import parse_bool, parse_datetime, parse_number, parse_tags
 
 
 def test_dates_in_iso_and_common_export_forms():
-    raw = pd.Series(["2024-03-01", "2024-03-01T14:05:00", "2024-03-01 14:05", "03/01/2024",
-                     "03/01/2024 14:05", "03/01/2024 2:05 PM", "2024-03-01T14:05:00Z", None, "soon"])
+    raw = pd.Series(
+        [
+            "2024-03-01",
+            "2024-03-01T14:05:00",
+            "2024-03-01 14:05",
+            "03/01/2024",
+            "03/01/2024 14:05",
+            "03/01/2024 2:05 PM",
+            "2024-03-01T14:05:00Z",
+            None,
+            "soon",
+        ]
+    )
     parsed, bad = parse_datetime(raw)
     assert list(parsed[:7].dt.date.astype(str)) == ["2024-03-01"] * 7
     assert parsed[2] == pd.Timestamp("2024-03-01 14:05") == parsed[5]

@@ -6,15 +6,18 @@ import pandas as pd
 import pytest
 
 from tests.conftest import write_folder
-from toolkit import reciprocity, taxonomy
-from toolkit.data import load_dealer
+from toolkit.analyses import reciprocity
+from toolkit.inputs import config
+from toolkit.inputs.dealer import load_dealer
 from toolkit.resources import sample_dir
 
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
-    folder = write_folder(tmp_path_factory.mktemp("r") / "d", {
-        "touches": """
+    folder = write_folder(
+        tmp_path_factory.mktemp("r") / "d",
+        {
+            "touches": """
             touch_id,customer_id,occurred_at,channel,direction,gives,asks,offer_make,offer_segment,subject
             T1,C1,2024-01-01T10:00:00,email,outbound,,sale,Toyota,,x
             T2,C1,2024-01-05,email,outbound,,review,,,x
@@ -25,21 +28,22 @@ def hand(tmp_path_factory):
             T7,C2,2024-01-10,email,outbound,gift,,,,x
             T8,C3,2024-01-04,mail,outbound,,,,,x
         """,
-        "events": """
+            "events": """
             event_id,customer_id,occurred_at,type
             E1,C1,2024-01-01T09:00:00,web_visit
             E2,C1,2024-01-08,email_open
             E3,C2,2024-01-09,web_visit
             E4,C1,2024-01-28,web_visit
         """,
-        "vehicles": """
+            "vehicles": """
             vin,customer_id,make,segment
             V1,C1,Toyota,sedan
             V2,C2,Toyota,sedan
         """,
-    })
+        },
+    )
     d = load_dealer(folder, cache=False)
-    return reciprocity.audit(d["touches"], None, d["events"], d["vehicles"], taxonomy.load_rules())
+    return reciprocity.audit(d["touches"], None, d["events"], d["vehicles"], config.load_rules())
 
 
 def test_balance_kpis_by_hand(hand):
@@ -72,7 +76,7 @@ def test_longest_ask_streaks(hand):
 
 def test_sample_kpis_match_a_hand_check():
     d = load_dealer(sample_dir())
-    result = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], taxonomy.load_rules())
+    result = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], config.load_rules())
     b = result.balance
     assert result.kpis["give_ask_ratio"] == pytest.approx(b["gives"].notna().sum() / b["asks"].notna().sum())
     offers = b[b["offer_make"].notna()]
@@ -87,7 +91,11 @@ def test_balance_of_a_selection_and_per_customer(hand):
     # T1, T2, T3, T4, T7: gives T3, T7; asks T1, T2, T4 (all ask-only); responses after T1 and T2
     assert (email["touches"], email["gives"], email["asks"]) == (5, 2, 3)
     assert email["ask_only_share"] == pytest.approx(3 / 5) and email["response_rate"] == pytest.approx(2 / 5)
-    c1 = reciprocity.customer_balance(hand.balance, hand.streaks, pd.Timestamp("2024-01-28")).set_index("customer_id").loc["C1"]
+    c1 = (
+        reciprocity.customer_balance(hand.balance, hand.streaks, pd.Timestamp("2024-01-28"))
+        .set_index("customer_id")
+        .loc["C1"]
+    )
     assert (c1["touches"], c1["gives"], c1["asks"], c1["longest_ask_streak"]) == (4, 1, 3, 2)
     assert c1["days_since_last_give"] == 19  # T3 on 2024-01-09
     by_kind = reciprocity.response_by_kind(hand.balance).set_index(["channel", "kind"])

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import playbook
 from tests.conftest import ROOT
-from toolkit.render import available_playbooks, notebook_parameters, playbook_path
+from tests.test_cli import playbook
+from toolkit.playbooks import names as available_playbooks
 from toolkit.resources import sample_dir
+from toolkit.running.render import notebook_parameters, playbook_path
 
 FAILING = ROOT / "tests" / "notebooks" / "failing.ipynb"
 WEB = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
@@ -70,8 +71,8 @@ def test_reports_are_offline_small_and_finished(demo):
 
 
 def test_results_json_matches_the_toolkit(demo):
-    from toolkit.alignment import alignment_kpis
-    from toolkit.data import load_dealer
+    from toolkit.analyses.alignment import kpis as alignment_kpis
+    from toolkit.inputs.dealer import load_dealer
 
     if "cx_alignment" not in available_playbooks():
         pytest.skip("cx_alignment not built")
@@ -103,8 +104,9 @@ def test_a_failing_cell_exits_1_and_records_the_cell(tmp_path):
 
 
 def test_unknown_parameter_is_a_usage_error(tmp_path):
-    result = playbook("render", available_playbooks()[0], "--data", str(sample_dir()), "--out", str(tmp_path),
-                      "-p", "colour=blue")
+    result = playbook(
+        "render", available_playbooks()[0], "--data", str(sample_dir()), "--out", str(tmp_path), "-p", "colour=blue"
+    )
     assert result.returncode == 2 and "unknown parameter colour" in result.stderr
 
 
@@ -163,8 +165,8 @@ def test_batch_with_a_bad_clients_file_exits_2(tmp_path):
 
 
 def test_no_unmasked_email_or_phone_in_reports_rendered_with_defaults(demo):
-    from toolkit.data import load_dealer
-    from toolkit.knowledge import normal_email, normal_phone
+    from toolkit.analyses.knowledge import normal_email, normal_phone
+    from toolkit.inputs.dealer import load_dealer
 
     customers = load_dealer(sample_dir())["customers"]
     emails = set(normal_email(customers["email"]).dropna())
@@ -181,9 +183,22 @@ def test_sold_follow_up_with_custom_parameters(tmp_path):
     plan = tmp_path / "plan.toml"
     plan.write_text("[steps.call]\nstart = 0\nend = 3\n\n[steps.visit]\nstart = 20\nend = 60\n")
     out = tmp_path / "out"
-    result = playbook("render", "sold_follow_up", "--data", str(sample_dir()), "--out", str(out),
-                      "-p", f"plan_file={plan}", "-p", "salesperson=S04", "-p", "sold_from=2023-01-01",
-                      "--as-of", "2025-03-31")
+    result = playbook(
+        "render",
+        "sold_follow_up",
+        "--data",
+        str(sample_dir()),
+        "--out",
+        str(out),
+        "-p",
+        f"plan_file={plan}",
+        "-p",
+        "salesperson=S04",
+        "-p",
+        "sold_from=2023-01-01",
+        "--as-of",
+        "2025-03-31",
+    )
     assert result.returncode == 0, result.stderr
     results = json.loads((out / "sold_follow_up" / "results.json").read_text())
     assert set(results["kpis"]["step_compliance"]) == {"call", "visit"}
@@ -194,10 +209,26 @@ def test_sold_follow_up_with_custom_parameters(tmp_path):
 def test_a_bad_plan_file_stops_the_render_before_any_kernel(tmp_path):
     plan = tmp_path / "plan.toml"
     plan.write_text("[steps.call]\nstart = 5\nend = 3\n")
-    result = playbook("render", "sold_follow_up", "--data", str(sample_dir()), "--out", str(tmp_path / "out"),
-                      "-p", f"plan_file={plan}")
+    result = playbook(
+        "render",
+        "sold_follow_up",
+        "--data",
+        str(sample_dir()),
+        "--out",
+        str(tmp_path / "out"),
+        "-p",
+        f"plan_file={plan}",
+    )
     assert result.returncode == 2 and "step 'call' needs whole days 0 <= start <= end" in result.stderr
     assert not (tmp_path / "out").exists()
-    missing = playbook("render", "reciprocity", "--data", str(sample_dir()), "--out", str(tmp_path / "out"),
-                       "-p", "taxonomy_file=/no/such.toml")
+    missing = playbook(
+        "render",
+        "reciprocity",
+        "--data",
+        str(sample_dir()),
+        "--out",
+        str(tmp_path / "out"),
+        "-p",
+        "taxonomy_file=/no/such.toml",
+    )
     assert missing.returncode == 2 and "taxonomy_file: no such file" in missing.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit.data import load_dealer
+from toolkit.inputs.dealer import load_dealer
 from toolkit.resources import sample_dir
 from toolkit.sample import generate_sample, write_sample
 
@@ -23,8 +23,18 @@ def test_same_seed_same_data_and_another_seed_differs():
 def test_every_persona_follows_the_contract(tmp_path, persona):
     folder = write_sample(tmp_path / persona, customers=300, persona=persona, seed=1)
     dealer = load_dealer(folder, cache=False)
-    assert set(dealer.tables) == {"customers", "vehicles", "sales", "touches", "events", "appointments",
-                                  "repair_orders", "staff", "campaigns", "survey"}
+    assert set(dealer.tables) == {
+        "customers",
+        "vehicles",
+        "sales",
+        "touches",
+        "events",
+        "appointments",
+        "repair_orders",
+        "staff",
+        "campaigns",
+        "survey",
+    }
     assert dealer.warnings == []
     assert str(dealer.as_of.date()) == "2025-06-30"
 
@@ -59,11 +69,18 @@ def test_personas_differ_in_follow_up_records_and_giving():
     _, rel = generate_sample(800, "relationship", seed=2)
     _, tra = generate_sample(800, "transactional", seed=2)
     assert _per_sale_follow_ups(rel) > 1.8 * _per_sale_follow_ups(tra)
-    valid = lambda t: t["customers"]["email"].str.contains(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", regex=True).mean()
+
+    def valid(t):
+        return t["customers"]["email"].str.contains(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", regex=True).mean()
+
+    def gives(t):
+        return t["touches"].query("campaign_id != ''")["gives"].ne("").mean()
+
+    def mean(t):
+        return t["survey"]["score"].mean()
+
     assert valid(rel) > valid(tra) + 0.1
-    gives = lambda t: t["touches"].query("campaign_id != ''")["gives"].ne("").mean()
     assert gives(rel) > gives(tra)
-    mean = lambda t: t["survey"]["score"].mean()
     assert mean(rel) > mean(tra) + 0.5
 
 

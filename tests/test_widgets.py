@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit import cadence, widgets
-from toolkit.frontend import STATIC_ENV
+from toolkit.inputs import config
+from toolkit.presentation import widgets
+from toolkit.presentation.frontend import STATIC_ENV
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +16,7 @@ def live(monkeypatch):
 
 def test_plan_editor_recomputes_on_every_valid_edit():
     seen = []
-    editor = widgets.PlanEditor(cadence.plan_from_steps({"a": (0, 2), "b": (5, 10)}), seen.append)
+    editor = widgets.PlanEditor(config.plan_from_steps({"a": (0, 2), "b": (5, 10)}), seen.append)
     assert list(seen[-1]["step"]) == ["a", "b"]
     editor.rows[1][2].value = 20  # widen b
     assert seen[-1].set_index("step").loc["b", "end"] == 20
@@ -35,7 +36,7 @@ def test_plan_editor_keeps_windows_within_its_reach_and_reports_a_view_that_refu
         if plan["end"].max() > 20:
             raise UsageError("the touches reach day 20 only")
 
-    editor = widgets.PlanEditor(cadence.plan_from_steps({"a": (0, 2)}), view, max_day=30)
+    editor = widgets.PlanEditor(config.plan_from_steps({"a": (0, 2)}), view, max_day=30)
     editor.rows[0][2].value = 99
     assert editor.rows[0][2].value == 30  # clamped to the editor's reach
     assert "Plan not applied" in editor.message.value and "day 20" in editor.message.value
@@ -53,12 +54,15 @@ def test_explore_creates_widgets_only_with_a_front_end(monkeypatch):
 
 
 def test_taxonomy_explorer_retags_and_recomputes():
-    from toolkit import taxonomy
 
-    rules = taxonomy.load_rules()
+    rules = config.load_rules()
     seen = []
-    explorer = widgets.TaxonomyExplorer(["Happy holidays", "Book your service"], rules,
-                                        lambda s: ("", "appointment") if "Book" in s else ("", ""), seen.append)
+    explorer = widgets.TaxonomyExplorer(
+        ["Happy holidays", "Book your service"],
+        rules,
+        lambda s: ("", "appointment") if "Book" in s else ("", ""),
+        seen.append,
+    )
     assert seen == [{}] and "No rule matches" in explorer.why.value
     explorer.gives.value = ("gift",)
     explorer.retag.click()

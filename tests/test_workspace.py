@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from tests.test_cli import playbook
-from toolkit.render import available_playbooks
+from toolkit.playbooks import names as available_playbooks
 from toolkit.resources import sample_dir, shipped
-from toolkit.workspace import prepare_playbooks
+from toolkit.running.workspace import prepare_playbooks
 
 
 def injected_data_dir(path) -> str:
@@ -33,8 +33,9 @@ def test_copies_get_the_data_folder_and_keep_edits(tmp_path):
 
 def test_workshop_folder_through_the_command(tmp_path):
     out = tmp_path / "ws"
-    result = playbook("workshop", "--out", str(out), "--personas", "relationship", "mixed", "--customers", "300",
-                      "--no-serve")
+    result = playbook(
+        "workshop", "--out", str(out), "--personas", "relationship", "mixed", "--customers", "300", "--no-serve"
+    )
     assert result.returncode == 0, result.stderr
     assert (out / "facilitator-guide.md").read_text().startswith("# Facilitator's guide")
     assert (out / "data" / "mixed" / "dealer.toml").read_text() == (sample_dir() / "dealer.toml").read_text()

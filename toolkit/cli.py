@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from toolkit import playbooks
 from toolkit.errors import DataError, ToolkitError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -25,84 +26,147 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="playbook", description="Dealer relationship playbooks: measure a dealership's "
-                     "customer relationships from its own CRM and service data.", epilog=EPILOG,
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="playbook",
+        description="Dealer relationship playbooks: measure a dealership's "
+        "customer relationships from its own CRM and service data.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    for add in (_add_demo, _add_render, _add_batch, _add_lab, _add_workshop, _add_validate, _add_sample):
+        add(sub)
+    return parser
 
-    p = sub.add_parser("demo", help="render every playbook for the shipped sample dealership",
-                       description="Render every playbook for the shipped sample dealership "
-                       "(data/sample) into OUT (default reports/demo), then print the index page's path.")
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="render every playbook for the shipped sample dealership",
+        description="Render every playbook for the shipped sample dealership "
+        "(data/sample) into OUT (default reports/demo), then print the index page's path.",
+    )
     p.add_argument("--out", default="reports/demo", help="output folder (default: reports/demo)")
 
-    p = sub.add_parser("render", help="render one playbook, or all, for a dealer's data folder",
-                       description="Execute playbooks on a dealer's data folder and write OUT/<name>/report.html, "
-                       "executed.ipynb and results.json, plus OUT/index.html.", epilog=EPILOG)
-    p.add_argument("playbook", help="a playbook name (reciprocity, customer_knowledge, sold_follow_up, "
-                   "engagement, cx_alignment), 'all', or the path of a notebook")
+
+def _add_render(sub) -> None:
+    p = sub.add_parser(
+        "render",
+        help="render one playbook, or all, for a dealer's data folder",
+        description="Execute playbooks on a dealer's data folder and write OUT/<name>/report.html, "
+        "executed.ipynb and results.json, plus OUT/index.html.",
+        epilog=EPILOG,
+    )
+    p.add_argument(
+        "playbook",
+        help=f"a playbook name ({', '.join(playbooks.REGISTRY)}), 'all', or the path of a notebook",
+    )
     p.add_argument("--data", required=True, help="the dealer's data folder (CSV or Parquet tables + dealer.toml)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
-                   help="a playbook parameter, e.g. -p salesperson=S04 (repeatable; values read as JSON when possible)")
-    p.add_argument("--as-of", help="run the analysis as of this date (default: dealer.toml's as_of, "
-                   "else the latest date in the data)")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a playbook parameter, e.g. -p salesperson=S04 (repeatable; values read as JSON when possible)",
+    )
+    p.add_argument(
+        "--as-of",
+        help="run the analysis as of this date (default: dealer.toml's as_of, else the latest date in the data)",
+    )
     p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
 
-    p = sub.add_parser("batch", help="render a report set per client and a portfolio table",
-                       description="Render every playbook for every client in CLIENTS.toml: OUT/<client>/..., "
-                       "OUT/portfolio.csv (a row per client, a column per KPI, a status column) and "
-                       "OUT/index.html. One client's failure is recorded and the others still render.",
-                       epilog='CLIENTS.toml holds a [clients.<id>] table per client with data = "path" '
-                       '(relative to the file) and optional name = "..." and [clients.<id>.parameters].\n\n' + EPILOG,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+
+def _add_batch(sub) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="render a report set per client and a portfolio table",
+        description="Render every playbook for every client in CLIENTS.toml: OUT/<client>/..., "
+        "OUT/portfolio.csv (a row per client, a column per KPI, a status column) and "
+        "OUT/index.html. One client's failure is recorded and the others still render.",
+        epilog='CLIENTS.toml holds a [clients.<id>] table per client with data = "path" '
+        '(relative to the file) and optional name = "..." and [clients.<id>.parameters].\n\n' + EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("clients", help="the CLIENTS.toml file")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: the number of cores)")
     p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
 
-    p = sub.add_parser("lab", help="open JupyterLab on working copies of the playbooks",
-                       description="Copy the playbooks into a working folder (existing copies are kept) with "
-                       "the data folder preset, and open JupyterLab there. The installed originals are never edited.")
+
+def _add_lab(sub) -> None:
+    p = sub.add_parser(
+        "lab",
+        help="open JupyterLab on working copies of the playbooks",
+        description="Copy the playbooks into a working folder (existing copies are kept) with "
+        "the data folder preset, and open JupyterLab there. The installed originals are never edited.",
+    )
     p.add_argument("--data", help="the dealer's data folder (default: the shipped sample dealership)")
     p.add_argument("--dir", default="playbooks-work", help="working folder (default: playbooks-work)")
     p.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default 8888)")
     p.add_argument("--reset", action="store_true", help="replace existing working copies with fresh ones")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
-    p = sub.add_parser("workshop", help="prepare a workshop folder and serve the playbooks as apps",
-                       description="Prepare a workshop folder (a data copy per persona, the playbooks per persona, "
-                       "the facilitator's guide) and serve it with Voila: code hidden, widgets live.")
+
+def _add_workshop(sub) -> None:
+    p = sub.add_parser(
+        "workshop",
+        help="prepare a workshop folder and serve the playbooks as apps",
+        description="Prepare a workshop folder (a data copy per persona, the playbooks per persona, "
+        "the facilitator's guide) and serve it with Voila: code hidden, widgets live.",
+    )
     p.add_argument("--out", default="workshop", help="workshop folder (default: workshop)")
-    p.add_argument("--personas", nargs="+", default=["relationship", "transactional", "mixed"],
-                   help="personas to prepare (default: relationship transactional mixed)")
+    p.add_argument(
+        "--personas",
+        nargs="+",
+        default=["relationship", "transactional", "mixed"],
+        help="personas to prepare (default: relationship transactional mixed)",
+    )
     p.add_argument("--customers", type=int, default=2000, help="customers per generated store (default 2000)")
     p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
     p.add_argument("--no-serve", action="store_true", help="prepare the folder only")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
-    p = sub.add_parser("validate", help="check a data folder against the data contract",
-                       description="Check a data folder against the data contract. Prints a summary per table "
-                       "(exit 0) or every problem found, naming file, column and rows (exit 2).")
+
+def _add_validate(sub) -> None:
+    p = sub.add_parser(
+        "validate",
+        help="check a data folder against the data contract",
+        description="Check a data folder against the data contract. Prints a summary per table "
+        "(exit 0) or every problem found, naming file, column and rows (exit 2).",
+    )
     p.add_argument("data", help="the dealer's data folder")
 
-    p = sub.add_parser("sample", help="generate a synthetic dealership",
-                       description="Write a synthetic dealership with every table of the data contract.")
+
+def _add_sample(sub) -> None:
+    p = sub.add_parser(
+        "sample",
+        help="generate a synthetic dealership",
+        description="Write a synthetic dealership with every table of the data contract.",
+    )
     p.add_argument("--out", required=True, help="folder to write (created if missing)")
     p.add_argument("--customers", type=int, default=2000, help="number of customers (default 2000)")
-    p.add_argument("--persona", default="mixed", choices=["relationship", "transactional", "mixed"],
-                   help="how the staff behave (default mixed: a relationship store with one transactional salesperson)")
+    p.add_argument(
+        "--persona",
+        default="mixed",
+        choices=["relationship", "transactional", "mixed"],
+        help="how the staff behave (default mixed: a relationship store with one transactional salesperson)",
+    )
     p.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data (default 7)")
     p.add_argument("--as-of", default="2025-06-30", help="the last day of the data (default 2025-06-30)")
     p.add_argument("--format", default="csv", choices=["csv", "parquet"], help="table file format (default csv)")
-    return parser
 
 
 def _cmd_validate(args) -> int:
-    from toolkit.data import load_dealer, summarise_folder
+    from toolkit.inputs.dealer import load_dealer, summarise_folder
 
     dealer = load_dealer(args.data, cache=False)
     print(f"{dealer.name}: the data follows the contract (as of {dealer.as_of_text or 'no dates in the data'})\n")
     print(summarise_folder(dealer).to_string(index=False))
+    print("\nplaybooks:")
+    for name, state in playbooks.readiness(set(dealer.tables)).items():
+        print(f"  {name:20} {state}")
     if dealer.warnings:
         print(f"\n{len(dealer.warnings)} warning{'s' if len(dealer.warnings) > 1 else ''} (rows kept):")
         for warning in dealer.warnings:
@@ -128,9 +192,9 @@ def _report(results) -> int:
 
 
 def _cmd_render(args) -> int:
-    from toolkit.render import available_playbooks, parse_parameter, render_set
+    from toolkit.running.render import parse_parameter, render_set
 
-    names = available_playbooks() if args.playbook == "all" else [args.playbook]
+    names = playbooks.names() if args.playbook == "all" else [args.playbook]
     params = dict(parse_parameter(p) for p in args.parameter)
     results = render_set(names, args.data, args.out, params, args.as_of, timeout=args.timeout)
     code = _report(results)
@@ -139,17 +203,17 @@ def _cmd_render(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from toolkit.render import available_playbooks, render_set
     from toolkit.resources import sample_dir
+    from toolkit.running.render import render_set
 
-    results = render_set(available_playbooks(), sample_dir(), args.out)
+    results = render_set(playbooks.names(), sample_dir(), args.out)
     code = _report(results)
     print(f"open {Path(args.out).resolve() / 'index.html'}")
     return code
 
 
 def _cmd_batch(args) -> int:
-    from toolkit.batch import render_batch
+    from toolkit.running.batch import render_batch
 
     summary = render_batch(args.clients, args.out, jobs=args.jobs, timeout=args.timeout)
     for client in summary.clients:
@@ -161,8 +225,8 @@ def _cmd_batch(args) -> int:
 def _cmd_lab(args) -> int:
     import subprocess
 
-    from toolkit.data import load_dealer
-    from toolkit.workspace import jupyter_args, prepare_playbooks
+    from toolkit.inputs.dealer import load_dealer
+    from toolkit.running.workspace import jupyter_args, prepare_playbooks
 
     if args.data:
         load_dealer(args.data)  # refuse bad data before a server starts
@@ -175,7 +239,7 @@ def _cmd_lab(args) -> int:
 def _cmd_workshop(args) -> int:
     import subprocess
 
-    from toolkit.workspace import prepare_workshop, voila_args
+    from toolkit.running.workspace import prepare_workshop, voila_args
 
     folder = prepare_workshop(args.out, args.personas, args.customers).resolve()
     print(f"workshop folder: {folder}\n  facilitator's guide: {folder / 'facilitator-guide.md'}")
@@ -187,8 +251,15 @@ def _cmd_workshop(args) -> int:
     return subprocess.call(voila_args(folder, args.port, not args.no_browser))
 
 
-COMMANDS = {"lab": _cmd_lab, "workshop": _cmd_workshop, "validate": _cmd_validate, "sample": _cmd_sample, "render": _cmd_render,
-            "demo": _cmd_demo, "batch": _cmd_batch}
+COMMANDS = {
+    "lab": _cmd_lab,
+    "workshop": _cmd_workshop,
+    "validate": _cmd_validate,
+    "sample": _cmd_sample,
+    "render": _cmd_render,
+    "demo": _cmd_demo,
+    "batch": _cmd_batch,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

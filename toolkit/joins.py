@@ -14,6 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from toolkit.rules import days
+
 
 def _arrow(values: pd.Series | pd.Index) -> pa.Array:
     arr = pa.array(values, from_pandas=True)
@@ -51,7 +53,11 @@ def rows_of(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
 def isin(values: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """``values.isin(keys)`` as a NumPy boolean array (missing values are never in)."""
-    return pc.is_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True).fill_null(False).to_numpy(zero_copy_only=False)
+    return (
+        pc.is_in(_arrow(values), value_set=_arrow(keys), skip_nulls=True)
+        .fill_null(False)
+        .to_numpy(zero_copy_only=False)
+    )
 
 
 def pair_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,17 +93,24 @@ def isin_pairs(values: tuple[np.ndarray, np.ndarray], keys: tuple[np.ndarray, np
     return pc.is_in(pa.array(pair(*values)), value_set=pa.array(have[have >= 0])).to_numpy(zero_copy_only=False)
 
 
-def followed_within(who: np.ndarray, at: pd.Series, event_who: np.ndarray, event_at: pd.Series,
-                    within: int, exact: bool) -> np.ndarray:
+def followed_within(
+    who: np.ndarray, at: pd.Series, event_who: np.ndarray, event_at: pd.Series, within: int, exact: bool
+) -> np.ndarray:
     """Whether each (customer, moment) is followed by an event of that customer within ``within``
     calendar days — the next event at or after the moment (``exact``), or strictly after it.
     ``who`` and ``event_who`` are customer codes on one scale (:func:`codes`)."""
     t = pd.DataFrame({"who": who, "at": at.to_numpy(), "row": np.arange(len(at))})
     e = pd.DataFrame({"who": event_who, "next": event_at.to_numpy()})
     # stable sorts: exports arrive nearly in time order, which a merge sort finishes quickly
-    nxt = pd.merge_asof(t[t["who"] >= 0].sort_values("at", kind="stable"),
-                        e[e["who"] >= 0].sort_values("next", kind="stable"), left_on="at",
-                        right_on="next", by="who", direction="forward", allow_exact_matches=exact)
+    nxt = pd.merge_asof(
+        t[t["who"] >= 0].sort_values("at", kind="stable"),
+        e[e["who"] >= 0].sort_values("next", kind="stable"),
+        left_on="at",
+        right_on="next",
+        by="who",
+        direction="forward",
+        allow_exact_matches=exact,
+    )
     gap = days(nxt["next"]) - days(nxt["at"])
     followed = np.zeros(len(at), bool)
     followed[nxt["row"].to_numpy()] = nxt["next"].notna().to_numpy() & (gap <= within)
@@ -114,14 +127,3 @@ def value_counts(values: pd.Series) -> dict:
     """How many times each (non-missing) value occurs."""
     counts = pc.value_counts(_arrow(values).drop_null())
     return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
-
-
-def day(timestamp: pd.Timestamp) -> int:
-    """Calendar days since 1970-01-01 of one timestamp (as :func:`days`)."""
-    return int(np.datetime64(pd.Timestamp(timestamp).normalize().date(), "D").astype(np.int64))
-
-
-def days(timestamps: pd.Series) -> np.ndarray:
-    """Calendar days since 1970-01-01 of each timestamp (the date part only), as int64; missing
-    timestamps become the smallest int64."""
-    return timestamps.to_numpy("datetime64[D]").astype(np.int64)

@@ -1,12 +1,14 @@
-"""Locate files that ship with the project (``data/…``, ``playbooks/…``).
+"""Where things live: the files that ship with the project (``data/…``, ``playbooks/…``) and
+the cache folder.
 
-In a source checkout (``pip install -e .``) they sit beside the package; in a
-wheel they are packaged as ``toolkit/shipped/…``. Never the network.
+In a source checkout (``pip install -e .``) shipped files sit beside the package; in a wheel they
+are packaged as ``toolkit/shipped/…``. Never the network.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import os
 import tomllib
 from pathlib import Path
 
@@ -33,3 +35,10 @@ def sample_dir() -> Path:
 def benchmarks() -> dict:
     """Public benchmarks (``data/benchmarks.toml``): name → value, year, source, measure."""
     return read_toml(shipped("data", "benchmarks.toml"))
+
+
+def cache_root() -> Path:
+    """Where validated tables and the report's Vega bundle are cached
+    (``$DEALER_PLAYBOOKS_CACHE`` or ~/.cache/dealer-playbooks)."""
+    env = os.environ.get("DEALER_PLAYBOOKS_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "dealer-playbooks"

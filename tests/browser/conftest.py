@@ -20,11 +20,17 @@ from pathlib import Path
 import pytest
 
 from toolkit.resources import sample_dir
-from toolkit.workspace import prepare_playbooks
+from toolkit.running.workspace import prepare_playbooks
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 
@@ -78,11 +84,24 @@ def lab(workdir, tmp_path_factory):
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     bindir = Path(sys.executable).parent
-    proc = _serve([str(bindir / "jupyter"), "lab", f"--ServerApp.root_dir={workdir}", f"--port={port}",
-                   "--ServerApp.ip=127.0.0.1", "--no-browser", "--allow-root", "--IdentityProvider.token=",
-                   "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True", f"--LabApp.user_settings_dir={settings}",
-                   f"--LabApp.workspaces_dir={settings / 'ws'}"],
-                  f"http://127.0.0.1:{port}/lab", settings / "lab.log")
+    proc = _serve(
+        [
+            str(bindir / "jupyter"),
+            "lab",
+            f"--ServerApp.root_dir={workdir}",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--no-browser",
+            "--allow-root",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.disable_check_xsrf=True",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={settings / 'ws'}",
+        ],
+        f"http://127.0.0.1:{port}/lab",
+        settings / "lab.log",
+    )
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(30)
@@ -93,8 +112,11 @@ def voila(workdir, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     bindir = Path(sys.executable).parent
-    proc = _serve([str(bindir / "voila"), str(workdir), f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser"],
-                  f"http://127.0.0.1:{port}/voila/tree", log)
+    proc = _serve(
+        [str(bindir / "voila"), str(workdir), f"--port={port}", "--Voila.ip=127.0.0.1", "--no-browser"],
+        f"http://127.0.0.1:{port}/voila/tree",
+        log,
+    )
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(30)

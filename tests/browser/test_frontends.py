@@ -33,7 +33,9 @@ def output_with(page, text: str, timeout: int) -> None:
         page.locator(f".jp-OutputArea-output:has-text({text!r})").first.wait_for(timeout=timeout)
     except Exception as exc:  # say what the page did show, for CI logs
         body = page.inner_text("body")
-        raise AssertionError(f"{text!r} never appeared ({type(exc).__name__}); page ends with: {body[-1500:]}") from None
+        raise AssertionError(
+            f"{text!r} never appeared ({type(exc).__name__}); page ends with: {body[-1500:]}"
+        ) from None
 
 
 def shut_down_kernels(server: str) -> None:
@@ -67,7 +69,12 @@ def test_widgets_in_jupyterlab(name, lab, browser, tmp_path):
         page.click("li.lm-Menu-item:has-text('Run All Cells')")
         page.wait_for_timeout(1000)
         page.wait_for_selector(IDLE, timeout=240_000)
-        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']:has-text('Traceback')").count() == 0
+        assert (
+            page.locator(
+                ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']:has-text('Traceback')"
+            ).count()
+            == 0
+        )
         assert page.locator(".jp-RenderedText:has-text('Traceback')").count() == 0
         change_and_check(page, name, tmp_path)
     finally:

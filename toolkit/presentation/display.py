@@ -1,43 +1,13 @@
-"""Sentences, tables and action lists that read a playbook's results from the data.
+"""Showing a playbook's results in a notebook: Markdown, the action list, and compact HTML tables.
 
-Every function here fills numbers in; none returns canned text.
+Values from the data are HTML-escaped on the way in.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from toolkit.resources import benchmarks
-
-
-def share(value: float | None, digits: int = 0) -> str:
-    """A fraction as a percentage ("42%"), or "n/a" when there is no data."""
-    return "n/a" if value is None or pd.isna(value) else f"{value:.{digits}%}"
-
-
-def number(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
-
-
-def benchmark_text(key: str) -> str:
-    """One public benchmark as a sentence fragment, with its source (data/benchmarks.toml)."""
-    b = benchmarks()[key]
-    year = f", {b['year']}" if "year" in b else ""
-    return f"{share(b['value'])} — {b['measure']} ({b['source']}{year})"
-
-
-def compare(value: float | None, key: str, better: str = "higher") -> str:
-    """How the dealer's share stands against a public benchmark, in words."""
-    b = benchmarks()[key]
-    if value is None or pd.isna(value):
-        return f"There is no data to compare with the benchmark of {benchmark_text(key)}."
-    diff = value - b["value"]
-    if abs(diff) < 0.02:
-        verdict = "about level with it"
-    else:
-        verdict = "better" if (diff > 0) == (better == "higher") else "worse"
-    side = "above" if diff > 0 else "below"
-    return f"{share(value)} here, {abs(diff) * 100:.0f} points {side} the benchmark of {benchmark_text(key)}: {verdict}."
+from toolkit.presentation.words import number, share
 
 
 def show_markdown(text: str) -> None:
@@ -66,10 +36,13 @@ def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 
             text = "n/a" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
         return f'<td class="num">{text}</td>' if col in numeric else f"<td>{html.escape(text)}</td>"
 
-    head = "".join(f'<th class="num">{html.escape(str(c))}</th>' if c in numeric else f"<th>{html.escape(str(c))}</th>"
-                   for c in df.columns)
-    body = "".join("<tr>" + "".join(cell(c, v) for c, v in zip(df.columns, row)) + "</tr>"
-                   for row in df.itertuples(index=False))
+    head = "".join(
+        f'<th class="num">{html.escape(str(c))}</th>' if c in numeric else f"<th>{html.escape(str(c))}</th>"
+        for c in df.columns
+    )
+    body = "".join(
+        "<tr>" + "".join(cell(c, v) for c, v in zip(df.columns, row)) + "</tr>" for row in df.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

@@ -11,54 +11,17 @@ person re-tagged the subject) or ``unclassified``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from toolkit import joins
-from toolkit.errors import UsageError
-from toolkit.resources import read_toml, shipped
-from toolkit.schema import ASK_TAGS, GIVE_TAGS
-
-
-@dataclass(frozen=True)
-class Rules:
-    """Keyword patterns per tag: ``gives[tag]`` and ``asks[tag]`` are lists of regular expressions."""
-
-    gives: dict[str, list[str]]
-    asks: dict[str, list[str]]
-
-    def patterns(self):
-        for kind, table in (("gives", self.gives), ("asks", self.asks)):
-            for tag, pats in table.items():
-                yield kind, tag, pats
-
-
-def load_rules(path: str | Path | None = None) -> Rules:
-    """Keyword rules from a taxonomy TOML; raises UsageError naming a bad tag or pattern."""
-    path = Path(path) if path else shipped("data", "taxonomy.toml")
-    try:
-        doc = read_toml(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: a taxonomy in TOML ({exc})") from None
-    rules = Rules(doc.get("gives", {}), doc.get("asks", {}))
-    for kind, tag, pats in rules.patterns():
-        allowed = GIVE_TAGS if kind == "gives" else ASK_TAGS
-        if tag not in allowed:
-            raise UsageError(f"{path}: [{kind}] tag {tag!r} is not one of {', '.join(allowed)}")
-        for pat in pats:
-            try:
-                re.compile(pat)
-            except re.error as exc:
-                raise UsageError(f"{path}: [{kind}] {tag}: pattern {pat!r} is not a regular expression ({exc})") from None
-    return rules
+from toolkit.inputs.config import Rules
 
 
 def classify_text(text: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:
     """(gives, asks) for each text: ``;``-joined tags in taxonomy order, NA when none matched."""
-    found = {"gives": [], "asks": []}
+    found: dict[str, list[pd.Series]] = {"gives": [], "asks": []}
     unique = pd.Series(text.dropna().unique())
     for kind, tag, pats in rules.patterns():
         if pats:
@@ -76,8 +39,12 @@ def classify_text(text: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:
     return out[0], out[1]
 
 
-def classify_touches(touches: pd.DataFrame, campaigns: pd.DataFrame | None, rules: Rules,
-                     overrides: dict[str, tuple[str, str]] | None = None) -> pd.DataFrame:
+def classify_touches(
+    touches: pd.DataFrame,
+    campaigns: pd.DataFrame | None,
+    rules: Rules,
+    overrides: dict[str, tuple[str, str]] | None = None,
+) -> pd.DataFrame:
     """Touches with final ``gives``/``asks`` and ``tag_source``.
 
     The rules read a touch's subject and its campaign's name; each distinct
@@ -92,8 +59,11 @@ def classify_touches(touches: pd.DataFrame, campaigns: pd.DataFrame | None, rule
     campaign, campaign_ids = pd.factorize(out["campaign_id"])
     width = len(campaign_ids) + 1
     combo, combos = pd.factorize((subject[blank] + 1) * width + campaign[blank] + 1)
-    text = _text(subjects.array.take(combos // width - 1, allow_fill=True),
-                 campaign_ids.array.take(combos % width - 1, allow_fill=True), campaigns)
+    text = _text(
+        subjects.array.take(combos // width - 1, allow_fill=True),
+        campaign_ids.array.take(combos % width - 1, allow_fill=True),
+        campaigns,
+    )
     gives, asks = classify_text(text, rules)
     rule = np.full(len(out), -1)
     rule[blank] = combo
@@ -112,11 +82,16 @@ SOURCES = ["tagged", "rule", "unclassified"]
 def _text(subject: pd.api.extensions.ExtensionArray, campaign_id, campaigns: pd.DataFrame | None) -> pd.Series:
     """What the rules read: the subject and the campaign's name, joined by " | "."""
     if campaigns is not None and "name" in campaigns:
-        name = campaigns["name"].astype("str").array.take(joins.positions(pd.Series(campaign_id),
-                                                                          campaigns["campaign_id"]), allow_fill=True)
+        name = (
+            campaigns["name"]
+            .astype("str")
+            .array.take(joins.positions(pd.Series(campaign_id), campaigns["campaign_id"]), allow_fill=True)
+        )
     else:
         name = pd.array([pd.NA] * len(subject), dtype="str")
-    return (pd.Series(subject, dtype="str").fillna("") + " | " + pd.Series(name, dtype="str").fillna("")).str.strip(" |")
+    return (pd.Series(subject, dtype="str").fillna("") + " | " + pd.Series(name, dtype="str").fillna("")).str.strip(
+        " |"
+    )
 
 
 def apply_overrides(classified: pd.DataFrame, overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
@@ -153,3 +128,17 @@ def unclassified_subjects(classified: pd.DataFrame, n: int = 10) -> pd.DataFrame
     """The most common subjects no rule matched: where to extend the rules first."""
     left = classified.loc[classified["tag_source"] == "unclassified", "subject"]
     return left.fillna("(no subject)").value_counts().head(n).rename_axis("subject").reset_index(name="touches")
+
+
+def current_tags(classified: pd.DataFrame, subject: str) -> tuple[str, str]:
+    """The (gives, asks) of the first touch with ``subject`` ("" for none), as the explorer shows them."""
+    row = classified.loc[classified["subject"] == subject, ["gives", "asks"]].head(1)
+    if row.empty:
+        return "", ""
+    gives, asks = ("" if v is None or v != v else str(v) for v in row.iloc[0])
+    return gives, asks
+
+
+def retaggable_subjects(classified: pd.DataFrame) -> list[str]:
+    """Subjects a person may re-tag (not tagged in the data), the most common first."""
+    return list(classified.loc[classified["tag_source"] != "tagged", "subject"].value_counts().index)

@@ -8,10 +8,11 @@ and creates no widget at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from toolkit.frontend import is_interactive
+from toolkit.presentation.frontend import is_interactive
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,25 @@ def make_widget(control: Control):
     if control.kind == "choice":
         return w.Dropdown(options=list(control.options), value=control.value, description=control.label, style=style)
     if control.kind == "slider":
-        return w.IntSlider(min=control.low, max=control.high, step=control.step, value=control.value,
-                           description=control.label, style=style, continuous_update=False)
+        return w.IntSlider(
+            min=control.low,
+            max=control.high,
+            step=control.step,
+            value=control.value,
+            description=control.label,
+            style=style,
+            continuous_update=False,
+        )
     if control.kind == "range":
-        return w.IntRangeSlider(min=control.low, max=control.high, step=control.step, value=control.value,
-                                description=control.label, style=style, continuous_update=False)
+        return w.IntRangeSlider(
+            min=control.low,
+            max=control.high,
+            step=control.step,
+            value=control.value,
+            description=control.label,
+            style=style,
+            continuous_update=False,
+        )
     raise ValueError(f"unknown control kind {control.kind!r}")
 
 
@@ -79,7 +94,7 @@ class SurveyForm:
     """The self-assessment form: a department, a 1–5 slider per statement, and a submit button.
 
     A submit appends one respondent's answers to ``survey_file`` through
-    :func:`toolkit.alignment.append_answers`; the button then disables itself,
+    :func:`toolkit.inputs.answers.append_answers`; the button then disables itself,
     and a second submit of the same respondent is refused, so nothing is
     written twice. ``reset()`` readies the form for the next participant.
     """
@@ -90,21 +105,32 @@ class SurveyForm:
         self.survey_file, self.statements, self.departments, self.today = survey_file, statements, departments, today
         style = {"description_width": "initial"}
         self.department = w.Dropdown(options=departments, value=departments[0], description="Department", style=style)
-        self.sliders = {row.id: w.IntSlider(value=3, min=1, max=5, description=row.id, style=style)
-                        for row in statements.itertuples()}
-        rows = [w.HBox([slider, w.HTML(f"<span>{row.text}</span>")])
-                for slider, row in zip(self.sliders.values(), statements.itertuples())]
+        self.sliders = {
+            row.id: w.IntSlider(value=3, min=1, max=5, description=row.id, style=style)
+            for row in statements.itertuples()
+        }
+        rows = [
+            w.HBox([slider, w.HTML(f"<span>{row.text}</span>")])
+            for slider, row in zip(self.sliders.values(), statements.itertuples())
+        ]
         self.submit = w.Button(description="Submit my answers", button_style="primary")
         self.next = w.Button(description="Next participant")
         self.status = w.HTML()
         self.submit.on_click(self._on_submit)
         self.next.on_click(lambda _: self.reset())
-        self.box = w.VBox([self.department, w.HTML("<i>1 = strongly disagree … 5 = strongly agree</i>"), *rows,
-                           w.HBox([self.submit, self.next]), self.status])
+        self.box = w.VBox(
+            [
+                self.department,
+                w.HTML("<i>1 = strongly disagree … 5 = strongly agree</i>"),
+                *rows,
+                w.HBox([self.submit, self.next]),
+                self.status,
+            ]
+        )
         self.reset()
 
     def reset(self) -> None:
-        from toolkit.alignment import new_respondent_id
+        from toolkit.inputs.answers import new_respondent_id
 
         self.respondent_id = new_respondent_id()
         self.submit.disabled = False
@@ -113,15 +139,22 @@ class SurveyForm:
         self.status.value = ""
 
     def _on_submit(self, _button) -> None:
-        from toolkit.alignment import append_answers
         from toolkit.errors import UsageError
+        from toolkit.inputs.answers import append_answers
 
         if self.submit.disabled:  # already saved; a late second click changes nothing
             return
         try:
             scores = {qid: int(s.value) for qid, s in self.sliders.items()}
-            n = append_answers(self.survey_file, self.department.value, scores, self.respondent_id, self.today,
-                               self.statements, self.departments)
+            n = append_answers(
+                self.survey_file,
+                self.department.value,
+                scores,
+                self.respondent_id,
+                self.today,
+                self.statements,
+                self.departments,
+            )
         except UsageError as exc:
             self.status.value = f"<b>Not saved:</b> {exc}"
             return
@@ -133,11 +166,13 @@ def show_survey_form(survey_file, statements, departments, today: str) -> Survey
     """Display the self-assessment form in a front end; in a static report, say where it lives."""
     from IPython.display import display
 
-    from toolkit.narrative import show_markdown
+    from toolkit.presentation.display import show_markdown
 
     if not is_interactive():
-        show_markdown(f"_The answer form appears when this playbook is opened in JupyterLab or as a workshop app; "
-                      f"answers would be added to `{survey_file}`._")
+        show_markdown(
+            f"_The answer form appears when this playbook is opened in JupyterLab or as a workshop app; "
+            f"answers would be added to `{survey_file}`._"
+        )
         return None
     form = SurveyForm(survey_file, statements, departments, today)
     display(form.box)
@@ -161,17 +196,25 @@ class PlanEditor:
         self.output = w.Output()
         for step in plan.itertuples():
             self.add_step(step.step, int(step.start), int(step.end), refresh=False)
-        self.widget = w.VBox([w.HTML(f"<b>Cadence plan</b> (days after the sale, 0 to {max_day}, both ends "
-                                     "included)"),
-                              self.box, self.add, self.message, self.output])
+        self.widget = w.VBox(
+            [
+                w.HTML(f"<b>Cadence plan</b> (days after the sale, 0 to {max_day}, both ends included)"),
+                self.box,
+                self.add,
+                self.message,
+                self.output,
+            ]
+        )
         self.refresh()
 
     def add_step(self, name: str, start: int, end: int, refresh: bool = True) -> None:
         w = self._w
-        row = (w.Text(value=name, layout=w.Layout(width="200px")),
-               w.BoundedIntText(value=start, min=0, max=self.max_day, layout=w.Layout(width="90px")),
-               w.BoundedIntText(value=end, min=0, max=self.max_day, layout=w.Layout(width="90px")),
-               w.Button(description="remove", layout=w.Layout(width="80px")))
+        row = (
+            w.Text(value=name, layout=w.Layout(width="200px")),
+            w.BoundedIntText(value=start, min=0, max=self.max_day, layout=w.Layout(width="90px")),
+            w.BoundedIntText(value=end, min=0, max=self.max_day, layout=w.Layout(width="90px")),
+            w.Button(description="remove", layout=w.Layout(width="80px")),
+        )
         for field_ in row[:3]:
             field_.observe(lambda _: self.refresh(), names="value")
         row[3].on_click(lambda _, r=row: self.remove_step(r))
@@ -186,14 +229,16 @@ class PlanEditor:
         self.refresh()
 
     def plan(self):
-        from toolkit.cadence import plan_from_steps
+        from toolkit.inputs.config import plan_from_steps
 
         names = [r[0].value.strip() for r in self.rows]
         if len(set(names)) != len(names) or "" in names:
             from toolkit.errors import UsageError
+
             raise UsageError("every step needs its own name")
-        return plan_from_steps({r[0].value.strip(): (int(r[1].value), int(r[2].value)) for r in self.rows},
-                               source="the edited plan")
+        return plan_from_steps(
+            {r[0].value.strip(): (int(r[1].value), int(r[2].value)) for r in self.rows}, source="the edited plan"
+        )
 
     def refresh(self) -> None:
         from toolkit.errors import UsageError
@@ -236,7 +281,7 @@ class TaxonomyExplorer:
     def __init__(self, subjects: list[str], rules, current: Callable[[str], tuple[str, str]], view: Callable):
         import ipywidgets as w
 
-        from toolkit.schema import ASK_TAGS, GIVE_TAGS
+        from toolkit.inputs.schema import ASK_TAGS, GIVE_TAGS
 
         self.rules, self.current, self.view = rules, current, view
         self.overrides: dict[str, tuple[str, str]] = {}
@@ -253,14 +298,15 @@ class TaxonomyExplorer:
         self.refresh()
 
     def show_subject(self) -> None:
-        from toolkit.narrative import table_html
-        from toolkit.taxonomy import explain
+        from toolkit.analyses.taxonomy import explain
+        from toolkit.presentation.display import table_html
 
         subject = self.subject.value or ""
         gives, asks = self.overrides.get(subject) or self.current(subject)
         matched = explain(subject, self.rules)
-        self.why.value = (f"<p>Now: gives <b>{gives or 'nothing'}</b>, asks <b>{asks or 'nothing'}</b>.</p>"
-                          + (table_html(matched) if len(matched) else "<p>No rule matches this subject.</p>"))
+        self.why.value = f"<p>Now: gives <b>{gives or 'nothing'}</b>, asks <b>{asks or 'nothing'}</b>.</p>" + (
+            table_html(matched) if len(matched) else "<p>No rule matches this subject.</p>"
+        )
         self.gives.value = tuple(t for t in (gives or "").split(";") if t)
         self.asks.value = tuple(t for t in (asks or "").split(";") if t)
 

@@ -21,11 +21,16 @@ import io
 import multiprocessing
 import os
 import tomllib
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from toolkit import files, playbooks
 from toolkit.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from toolkit.running.render import RenderResult
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,11 @@ def read_clients(path: str | Path) -> list[Client]:
         raise UsageError(f"{path}: not valid TOML ({exc})") from None
     tables = doc.get("clients")
     if not isinstance(tables, dict) or not tables:
-        raise UsageError(f"{path}: expected one [clients.<id>] table per client, with data = \"folder\"")
+        raise UsageError(f'{path}: expected one [clients.<id>] table per client, with data = "folder"')
     clients = []
     for cid, spec in tables.items():
         if not isinstance(spec, dict) or not isinstance(spec.get("data"), str):
-            raise UsageError(f"{path}: [clients.{cid}] needs data = \"folder of the client's tables\"")
+            raise UsageError(f'{path}: [clients.{cid}] needs data = "folder of the client\'s tables"')
         params = spec.get("parameters", {})
         if not isinstance(params, dict):
             raise UsageError(f"{path}: [clients.{cid}.parameters] must be a table of name = value")
@@ -86,7 +91,7 @@ def read_clients(path: str | Path) -> list[Client]:
 
 def _validate(client: Client) -> tuple[str, str | None, str, str]:
     """(client id, error or None, dealer name, as_of) — runs in a worker; fills the cache."""
-    from toolkit.data import load_dealer
+    from toolkit.inputs.dealer import load_dealer
 
     try:
         dealer = load_dealer(client.data, as_of=client.parameters.get("as_of"))
@@ -96,34 +101,45 @@ def _validate(client: Client) -> tuple[str, str | None, str, str]:
 
 
 def _render(client: Client, playbook: str, out: Path, timeout: int):
-    from toolkit.render import render_playbook
+    from toolkit.running.render import render_playbook
 
     params = {k: v for k, v in client.parameters.items() if k != "as_of"}
-    return client.client_id, render_playbook(playbook, client.data, out / client.client_id, params,
-                                             client.parameters.get("as_of"), timeout)
+    return client.client_id, render_playbook(
+        playbook, client.data, out / client.client_id, params, client.parameters.get("as_of"), timeout
+    )
 
 
-def render_batch(clients_toml: str | Path, out_dir: str | Path, jobs: int | None = None,
-                 timeout: int = 900, progress: bool = True) -> BatchSummary:
+def render_batch(
+    clients_toml: str | Path, out_dir: str | Path, jobs: int | None = None, timeout: int = 900, progress: bool = True
+) -> BatchSummary:
     """Render every playbook for every client; write portfolio.csv and index.html in ``out_dir``."""
-    from tqdm import tqdm
-
-    from toolkit.render import available_playbooks, write_set_index
-
     clients = read_clients(clients_toml)
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    playbooks = available_playbooks()
-    by_id = {c.client_id: c for c in clients}
+    outcomes, results = _run(clients, out, jobs or os.cpu_count() or 1, timeout, progress)
+    for cid, outcome in outcomes.items():
+        if outcome.status != "bad data":
+            _finish(outcome, results[cid], out / cid)
+    ordered = [outcomes[c.client_id] for c in clients]
+    portfolio = write_portfolio(out / "portfolio.csv", ordered)
+    index = write_portfolio_index(out / "index.html", ordered)
+    return BatchSummary(ordered, portfolio, index)
+
+
+def _run(clients: list[Client], out: Path, jobs: int, timeout: int, progress: bool):
+    """Validate each client in a worker process, then render its playbooks there; a client whose
+    data breaks the contract is recorded (with error.txt) and renders nothing."""
+    from tqdm import tqdm
+
+    names = playbooks.names()
     outcomes: dict[str, ClientOutcome] = {}
-    results: dict[str, list] = {c.client_id: [] for c in clients}
-    bar = tqdm(total=len(clients) * len(playbooks), unit="playbook", disable=not progress)
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=ctx) as pool:
-        validating = {pool.submit(_validate, c) for c in clients}
-        pending = set(validating)
+    results: dict[str, list[RenderResult]] = {c.client_id: [] for c in clients}
+    bar = tqdm(total=len(clients) * len(names), unit="playbook", disable=not progress)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        validating: dict[Future, Client] = {pool.submit(_validate, c): c for c in clients}
+        pending: set[Future] = set(validating)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
@@ -132,44 +148,45 @@ def render_batch(clients_toml: str | Path, out_dir: str | Path, jobs: int | None
                     results[cid].append(result)
                     bar.update(1)
                     continue
-                cid, error, name, as_of = future.result()
-                client = by_id[cid]
-                if error:
-                    outcomes[cid] = ClientOutcome(cid, client.name or name, "bad data",
-                                                  error.splitlines()[0] + " (see error.txt)", as_of)
-                    _write_client_error(out / cid, error)
-                    bar.update(len(playbooks))
-                    continue
-                outcomes[cid] = ClientOutcome(cid, client.name or name, "ok", "", as_of)
-                pending |= {pool.submit(_render, client, p, out, timeout) for p in playbooks}
-            bar.set_postfix_str(f"clients done {_clients_done(outcomes, results, playbooks)}/{len(clients)}")
+                client = validating[future]
+                _, error, name, as_of = future.result()
+                outcomes[client.client_id] = outcome = _validated(client, error, name, as_of, out)
+                if outcome.status == "bad data":
+                    bar.update(len(names))
+                else:
+                    pending |= {pool.submit(_render, client, p, out, timeout) for p in names}
+            bar.set_postfix_str(f"clients done {_clients_done(outcomes, results, names)}/{len(clients)}")
     bar.close()
-    for cid, outcome in outcomes.items():
-        if outcome.status == "bad data":
-            continue
-        rendered = sorted(results[cid], key=lambda r: playbooks.index(r.name))
-        failed = [r for r in rendered if r.status != "ok"]
-        if failed:
-            outcome.status = "failed"
-            outcome.message = "; ".join(f"{r.name}: {r.error.splitlines()[0]}" for r in failed)
-        for r in rendered:
-            if r.results:
-                outcome.kpis.update(r.results["kpis"])
-        write_set_index(out / cid, outcome.name, outcome.as_of, rendered)
-    ordered = [outcomes[c.client_id] for c in clients]
-    portfolio = write_portfolio(out / "portfolio.csv", ordered)
-    index = write_portfolio_index(out / "index.html", ordered)
-    return BatchSummary(ordered, portfolio, index)
+    return outcomes, results
 
 
-def _clients_done(outcomes, results, playbooks) -> int:
-    return sum(o.status == "bad data" or len(results[cid]) == len(playbooks) for cid, o in outcomes.items())
+def _validated(client: Client, error: str | None, name: str, as_of: str, out: Path) -> ClientOutcome:
+    if not error:
+        return ClientOutcome(client.client_id, client.name or name, "ok", "", as_of)
+    files.write_text(out / client.client_id / "error.txt", error + "\n")
+    return ClientOutcome(
+        client.client_id, client.name or name, "bad data", error.splitlines()[0] + " (see error.txt)", as_of
+    )
 
 
-def _write_client_error(folder: Path, error: str) -> None:
-    from toolkit.report import write_atomic
+def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -> None:
+    """A rendered client's status, message and KPIs from its playbooks' results, and its index page."""
+    from toolkit.running.render import write_set_index
 
-    write_atomic(folder / "error.txt", error + "\n")
+    names = playbooks.names()
+    rendered = sorted(results, key=lambda r: names.index(r.name))
+    failed = [r for r in rendered if r.status != "ok"]
+    if failed:
+        outcome.status = "failed"
+        outcome.message = "; ".join(f"{r.name}: {(r.error or '').splitlines()[0]}" for r in failed)
+    for r in rendered:
+        if r.results:
+            outcome.kpis.update(r.results["kpis"])
+    write_set_index(folder, outcome.name, outcome.as_of, rendered)
+
+
+def _clients_done(outcomes, results, names) -> int:
+    return sum(o.status == "bad data" or len(results[cid]) == len(names) for cid, o in outcomes.items())
 
 
 def flatten_kpis(kpis: dict, prefix: str = "") -> dict:
@@ -186,69 +203,77 @@ def flatten_kpis(kpis: dict, prefix: str = "") -> dict:
 
 def portfolio_rows(outcomes: list[ClientOutcome]) -> list[dict]:
     """A row per client: id, name, status, message, as_of, then every KPI."""
-    return [{"client": o.client_id, "name": o.name, "status": o.status, "message": o.message, "as_of": o.as_of,
-             **flatten_kpis(o.kpis)} for o in outcomes]
+    return [
+        {
+            "client": o.client_id,
+            "name": o.name,
+            "status": o.status,
+            "message": o.message,
+            "as_of": o.as_of,
+            **flatten_kpis(o.kpis),
+        }
+        for o in outcomes
+    ]
 
 
 def write_portfolio(path: Path, outcomes: list[ClientOutcome]) -> Path:
     """``portfolio.csv``: a row per client, a column per KPI, a status column."""
-    from toolkit.report import write_atomic
-
     rows = portfolio_rows(outcomes)
     columns = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    write_atomic(path, buffer.getvalue())
+    files.write_text(path, buffer.getvalue())
     return path
 
 
-PORTFOLIO_CHARTS = [
-    ("give_ask_ratio", "Give/ask ratio (gives per ask)", ".2f"),
-    ("record_quality_mean", "Record quality (mean of five coverage checks)", ".0%"),
-    ("full_cadence_share", "Sales that met every follow-up step", ".0%"),
-    ("service_retention_12m", "Buyers back for service within 12 months", ".0%"),
-    ("engaged_share_90d", "Customers engaged in the last 90 days", ".0%"),
-    ("alignment_index", "Customer-experience alignment index (1-5)", ".2f"),
-]
+def portfolio_charts() -> list[playbooks.Headline]:
+    """The headline KPIs drawn side by side for every client, in the registry's order."""
+    return [h for p in playbooks.REGISTRY.values() for h in p.headline if h.chart]
 
 
 def write_portfolio_index(path: Path, outcomes: list[ClientOutcome]) -> Path:
     """The batch's index page: every client's reports, the portfolio table, side-by-side charts."""
     import pandas as pd
 
-    from toolkit.charts import chart_bars
-    from toolkit.report import build_index, write_atomic
+    from toolkit.presentation.charts import bars
+    from toolkit.presentation.report import build_index
 
     rows = []
     for o in outcomes:
-        link = (f'<a href="{o.client_id}/index.html">{html.escape(o.name)}</a>' if o.status != "bad data"
-                else html.escape(o.name))
+        link = (
+            f'<a href="{o.client_id}/index.html">{html.escape(o.name)}</a>'
+            if o.status != "bad data"
+            else html.escape(o.name)
+        )
         rows.append(f"<tr><td>{link}</td><td>{o.status}</td><td>{o.as_of}</td><td>{html.escape(o.message)}</td></tr>")
-    clients = ("<table><thead><tr><th>Client</th><th>Status</th><th>As of</th><th>Message</th></tr></thead>"
-               f"<tbody>{''.join(rows)}</tbody></table>")
+    clients = (
+        "<table><thead><tr><th>Client</th><th>Status</th><th>As of</th><th>Message</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
     frame = pd.DataFrame([{"client": o.name, **o.kpis} for o in outcomes if o.kpis])
     charts, bodies = [], []
-    for key, title, fmt in PORTFOLIO_CHARTS:
-        if key in frame and frame[key].notna().any():
-            data = frame[["client", key]].dropna()
-            charts.append(chart_bars(data, key, "client", title, x_format=fmt).to_dict())
+    for h in portfolio_charts():
+        if h.kpi in frame and frame[h.kpi].notna().any():
+            data = frame[["client", h.kpi]].dropna()
+            charts.append(bars(data, h.kpi, "client", h.label, x_format=h.format).to_dict())
             bodies.append(f'<div class="chart" id="chart-{len(charts) - 1}"></div>')
     table = _kpi_table(frame)
     sections = [("Clients", clients), ("Portfolio", table)]
     if bodies:
         sections.append(("Clients side by side", "".join(bodies)))
     ok = sum(o.status == "ok" for o in outcomes)
-    page = build_index("Portfolio of relationship playbooks", f"{ok} of {len(outcomes)} clients rendered",
-                       sections, charts)
-    write_atomic(path, page)
+    page = build_index(
+        "Portfolio of relationship playbooks", f"{ok} of {len(outcomes)} clients rendered", sections, charts
+    )
+    files.write_text(path, page)
     return path
 
 
 def _kpi_table(frame) -> str:
     if frame.empty:
         return "<p>No client rendered.</p>"
-    keys = [k for k, _, _ in PORTFOLIO_CHARTS if k in frame]
+    keys = [h.kpi for h in portfolio_charts() if h.kpi in frame]
     shown = frame[["client", *keys]].set_index("client").T
     return shown.to_html(float_format=lambda v: f"{v:.2f}", na_rep="n/a", border=0)

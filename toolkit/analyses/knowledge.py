@@ -16,12 +16,28 @@ import re
 import numpy as np
 import pandas as pd
 
-from toolkit import joins
-from toolkit.parse import WHITESPACE
+from toolkit import joins, rules
+from toolkit.inputs.parse import WHITESPACE
 
 EMAIL_RE = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[a-z]{{2,}}$"
-PLACEHOLDER_LOCAL = {"noemail", "no.email", "no-email", "none", "na", "n/a", "no", "declined", "refused",
-                     "unknown", "nomail", "noreply", "donotemail", "customer", "test", "x"}
+PLACEHOLDER_LOCAL = {
+    "noemail",
+    "no.email",
+    "no-email",
+    "none",
+    "na",
+    "n/a",
+    "no",
+    "declined",
+    "refused",
+    "unknown",
+    "nomail",
+    "noreply",
+    "donotemail",
+    "customer",
+    "test",
+    "x",
+}
 PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "na.com", "nomail.com", "noemail.net", "none.net"}
 POSTAL_RE = r"^(\d{5}(-?\d{4})?|[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d|[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})$"
 INDICATORS = ["email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_linked"]
@@ -37,7 +53,9 @@ def normal_email(email: pd.Series) -> pd.Series:
     """E-mails lower-cased and trimmed; invalid ones and placeholders become NA."""
     e = email.astype("str").str.strip().str.lower().where(email.notna())
     ok = e.str.match(EMAIL_RE).fillna(False).astype(bool)  # exactly one @, so these split it right:
-    placeholder = e.str.match(_PLACEHOLDER_LOCAL_RE).fillna(False) | e.str.contains(_PLACEHOLDER_DOMAIN_RE).fillna(False)
+    placeholder = e.str.match(_PLACEHOLDER_LOCAL_RE).fillna(False) | e.str.contains(_PLACEHOLDER_DOMAIN_RE).fillna(
+        False
+    )
     return e.where(ok & ~placeholder)
 
 
@@ -80,7 +98,7 @@ def _shared(values: pd.Series, owners: pd.Series | None = None) -> np.ndarray:
     return known & (per_value[np.maximum(code, 0)] > 1)
 
 
-def knowledge_kpis(records: pd.DataFrame) -> dict:
+def kpis(records: pd.DataFrame) -> dict:
     """The customer_knowledge KPIs (shares of customers).
 
     - ``email_coverage`` / ``phone_coverage`` / ``postal_code_coverage``: a valid one on file;
@@ -92,11 +110,22 @@ def knowledge_kpis(records: pd.DataFrame) -> dict:
     - ``email_opt_in_share`` / ``sms_opt_in_share``: customers who said yes (blank counts as no).
     """
     if records.empty:
-        return dict.fromkeys(["email_coverage", "phone_coverage", "postal_code_coverage", "vehicle_coverage",
-                              "household_linked_share", "duplicate_share", "record_quality_mean",
-                              "email_opt_in_share", "sms_opt_in_share"])
-    shared = _shared(records["email_normal"], records["customer_id"]) | \
-        _shared(records["phone_normal"], records["customer_id"])
+        return dict.fromkeys(
+            [
+                "email_coverage",
+                "phone_coverage",
+                "postal_code_coverage",
+                "vehicle_coverage",
+                "household_linked_share",
+                "duplicate_share",
+                "record_quality_mean",
+                "email_opt_in_share",
+                "sms_opt_in_share",
+            ]
+        )
+    shared = _shared(records["email_normal"], records["customer_id"]) | _shared(
+        records["phone_normal"], records["customer_id"]
+    )
     return {
         "email_coverage": float(records["email_valid"].mean()),
         "phone_coverage": float(records["phone_valid"].mean()),
@@ -128,8 +157,9 @@ def duplicate_clusters(records: pd.DataFrame, sales: pd.DataFrame | None = None)
     keys = {
         "same e-mail": r["email_normal"],
         "same phone and first name": (r["phone_normal"] + "|" + first).where(r["phone_normal"].notna() & first.notna()),
-        "same name and postal code": (first + "|" + last + "|" + r["postal_code"].astype("str").str.strip())
-        .where(first.notna() & last.notna() & r["postal_code"].notna()),
+        "same name and postal code": (first + "|" + last + "|" + r["postal_code"].astype("str").str.strip()).where(
+            first.notna() & last.notna() & r["postal_code"].notna()
+        ),
     }
     edges, reasons = [], pd.Series("", index=r.index)
     for reason, key in keys.items():
@@ -186,17 +216,22 @@ def salesperson_leaderboard(records: pd.DataFrame, staff: pd.DataFrame | None = 
 def quality_by_cohort(records: pd.DataFrame) -> pd.DataFrame:
     """Mean record quality of customers by the quarter their record was created."""
     r = records.dropna(subset=["created_at"])
-    cohort = r["created_at"].dt.to_period("Q").dt.to_timestamp()
-    return r.groupby(cohort)["record_quality"].agg(["mean", "size"]).rename(
-        columns={"mean": "record_quality", "size": "customers"}).rename_axis("cohort").reset_index()
+    cohort = rules.period_start(r["created_at"], "Q")
+    return (
+        r.groupby(cohort)["record_quality"]
+        .agg(["mean", "size"])
+        .rename(columns={"mean": "record_quality", "size": "customers"})
+        .rename_axis("cohort")
+        .reset_index()
+    )
 
 
 def customer_value(records: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame) -> pd.DataFrame:
     """Per customer: service revenue (non-internal repair orders), sales gross, deals, and
     whether they bought more than once."""
-    ro = repair_orders[repair_orders["pay_type"].fillna("customer").ne("internal")]
+    ro = repair_orders[rules.is_paid(repair_orders)]
     service = ro.groupby("customer_id")["total"].sum()
-    gross = sales.assign(gross=sales["front_gross"].fillna(0) + sales["back_gross"].fillna(0)).groupby("customer_id")
+    gross = sales.assign(gross=rules.sales_gross(sales)).groupby("customer_id")
     out = records[["customer_id", "salesperson_id", "record_quality"]].copy()
     out["service_revenue"] = out["customer_id"].map(service).fillna(0).astype(float)
     out["sales_gross"] = out["customer_id"].map(gross["gross"].sum()).fillna(0).astype(float)
@@ -209,19 +244,32 @@ def customer_value(records: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd
 def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
     """Mean service revenue and repurchase share per record-quality band (association only)."""
     band = pd.cut(value["record_quality"], QUALITY_BANDS, labels=BAND_LABELS, right=False)
-    return value.groupby(band, observed=False).agg(
-        customers=("customer_id", "size"), service_revenue=("service_revenue", "mean"),
-        repurchase_share=("repurchased", "mean")).rename_axis("quality_band").reset_index()
+    return (
+        value.groupby(band, observed=False)
+        .agg(
+            customers=("customer_id", "size"),
+            service_revenue=("service_revenue", "mean"),
+            repurchase_share=("repurchased", "mean"),
+        )
+        .rename_axis("quality_band")
+        .reset_index()
+    )
 
 
 def fix_first(records: pd.DataFrame, value: pd.DataFrame, n: int = 20, below: float = 0.6) -> pd.DataFrame:
     """The most valuable customers whose record quality is below ``below``: what is missing for each."""
     poor = value[value["record_quality"] < below].nlargest(n, "value")
     missing = records.set_index("customer_id")[INDICATORS]
-    labels = {"email_valid": "e-mail", "phone_valid": "phone", "postal_valid": "postal code",
-              "has_vehicle": "vehicle", "household_linked": "household"}
-    poor = poor.assign(missing=[", ".join(labels[c] for c in INDICATORS if not missing.loc[cid, c])
-                                for cid in poor["customer_id"]])
+    labels = {
+        "email_valid": "e-mail",
+        "phone_valid": "phone",
+        "postal_valid": "postal code",
+        "has_vehicle": "vehicle",
+        "household_linked": "household",
+    }
+    poor = poor.assign(
+        missing=[", ".join(labels[c] for c in INDICATORS if not missing.loc[cid, c]) for cid in poor["customer_id"]]
+    )
     return poor[["customer_id", "salesperson_id", "value", "record_quality", "missing"]].reset_index(drop=True)
 
 
@@ -249,94 +297,37 @@ def inspect_record(customer_id: str, records: pd.DataFrame, clusters: pd.DataFra
     phone = r["phone"] if show_personal_data else mask_phone(row["phone"]).iloc[0]
     cluster = clusters.loc[clusters["customer_id"] == customer_id, "cluster"]
     dupes = clusters[clusters["cluster"].isin(cluster) & (clusters["customer_id"] != customer_id)]
-    return {"customer_id": customer_id, "found": True, "email": email, "phone": phone,
-            "known": [c for c in INDICATORS if r[c]], "missing": [c for c in INDICATORS if not r[c]],
-            "record_quality": float(r["record_quality"]), "vehicles": int(r["vehicles"]),
-            "likely_duplicates": dupes["customer_id"].tolist()}
+    return {
+        "customer_id": customer_id,
+        "found": True,
+        "email": email,
+        "phone": phone,
+        "known": [c for c in INDICATORS if r[c]],
+        "missing": [c for c in INDICATORS if not r[c]],
+        "record_quality": float(r["record_quality"]),
+        "vehicles": int(r["vehicles"]),
+        "likely_duplicates": dupes["customer_id"].tolist(),
+    }
 
 
-def coverage_table(kpis: dict) -> pd.DataFrame:
-    """The five coverage shares and the duplicate share as rows, for a chart."""
-    names = {"email_coverage": "valid e-mail", "phone_coverage": "valid phone", "postal_code_coverage": "postal code",
-             "vehicle_coverage": "vehicle on file", "household_linked_share": "household linked",
-             "duplicate_share": "shares e-mail/phone with another record", "email_opt_in_share": "opted in to e-mail",
-             "sms_opt_in_share": "opted in to text messages"}
-    return pd.DataFrame({"measure": list(names.values()), "share": [kpis[k] for k in names]})
+def created_years(records: pd.DataFrame) -> tuple[int, int]:
+    """The first and last year a customer record was created (for a year-range filter)."""
+    years = records["created_at"].dt.year
+    return int(years.min()), int(years.max())
 
 
-def describe_coverage(kpis: dict) -> str:
-    """What the dealership knows, in numbers, with the e-mail benchmark beside it."""
-    from toolkit.narrative import compare, share
-
-    if kpis["email_coverage"] is None:
-        return "There are no customer records."
-    weakest = min(INDICATOR_KPIS, key=lambda k: kpis[k])
-    return (f"The mean record is {share(kpis['record_quality_mean'])} complete. The weakest piece of knowledge is "
-            f"**{INDICATOR_KPIS[weakest]}** ({share(kpis[weakest])} of customers); {share(kpis['duplicate_share'])} "
-            "of records share an e-mail or phone with another record.\n\n"
-            f"- E-mail missing or unusable: {compare(1 - kpis['email_coverage'], 'crm_email_missing_low', better='lower')}")
+def records_of(records: pd.DataFrame, who: str, years: tuple[int, int]) -> pd.DataFrame:
+    """The records of one salesperson (or ``"everyone"``) created in the years ``years`` (both included)."""
+    chosen = rules.of_salesperson(records, who)
+    return chosen[chosen["created_at"].dt.year.between(*years)]
 
 
-INDICATOR_KPIS = {"email_coverage": "a valid e-mail", "phone_coverage": "a valid phone",
-                  "postal_code_coverage": "a postal code", "vehicle_coverage": "a vehicle on file",
-                  "household_linked_share": "a household link"}
+def opted_in_without_email(records: pd.DataFrame) -> pd.DataFrame:
+    """Customers who opted in to e-mail but whose record holds no valid address (or a placeholder)."""
+    return records[records["email_opt_in"].fillna(False).astype(bool) & ~records["email_valid"]]
 
 
-def describe_value(bands: pd.DataFrame) -> str:
-    """How service revenue and repurchase differ between the best- and worst-known customers."""
-    from toolkit.narrative import number, share
-
-    filled = bands[bands["customers"] > 0]
-    if len(filled) < 2:
-        return "Too few customers in different quality bands to compare."
-    low, high = filled.iloc[0], filled.iloc[-1]
-    return (f"Customers with **{high['quality_band']}** records brought in {number(high['service_revenue'], 0)} of service "
-            f"revenue on average and {share(high['repurchase_share'])} bought again; those with **{low['quality_band']}** "
-            f"records brought {number(low['service_revenue'], 0)} and {share(low['repurchase_share'])}. This is an "
-            "association, not proof that better records cause more revenue: loyal customers also tend to be better "
-            "known. It does say whom the dealership cannot reach.")
-
-
-def knowledge_actions(kpis: dict, records: pd.DataFrame, board: pd.DataFrame, clusters: pd.DataFrame,
-                      fix: pd.DataFrame) -> list[str]:
-    """What to do next, naming the salespeople, records and customers concerned."""
-    from toolkit.narrative import number, share
-
-    actions = []
-    if len(board) > 1:
-        low, high = board.iloc[-1], board.iloc[0]
-        weakest = min(INDICATORS, key=lambda c: low[c])
-        name = f" ({low['name']})" if "name" in board and pd.notna(low.get("name")) else ""
-        actions.append(f"Coach **{low['salesperson_id']}{name}**: records {share(low['record_quality'])} complete "
-                       f"against {share(high['record_quality'])} for {high['salesperson_id']}; weakest on "
-                       f"{weakest.replace('_', ' ')} ({share(low[weakest])}). Reward the leaderboard's top names.")
-    if len(clusters):
-        merge = clusters[~clusters["survivor"]]
-        keep = clusters[clusters["survivor"]]["customer_id"].head(3).tolist()
-        actions.append(f"Merge **{len(merge)} duplicate records** into {clusters['cluster'].nunique()} surviving ones "
-                       f"(first survivors: {', '.join(keep)}).")
-    opted = records[records["email_opt_in"].fillna(False).astype(bool) & ~records["email_valid"]]
-    if len(opted):
-        actions.append(f"Ask **{len(opted)} customers** who opted in to e-mail for a working address: their record has "
-                       "none (or a placeholder).")
-    if len(fix):
-        top = ", ".join(f"{r.customer_id} ({r.missing})" for r in fix.head(3).itertuples())
-        actions.append(f"Fix first the {len(fix)} most valuable poorly-known customers, worth {number(fix['value'].sum(), 0)} "
-                       f"together: {top}.")
-    return actions
-
-
-def describe_record(record: dict) -> str:
-    """The record inspector's text for one customer."""
-    if not record.get("found"):
-        return f"No customer {record['customer_id']}."
-    dupes = ", ".join(record["likely_duplicates"]) or "none"
-    return (f"**{record['customer_id']}** — record {record['record_quality']:.0%} complete; e-mail `{record['email']}`, "
-            f"phone `{record['phone']}`, {record['vehicles']} vehicle(s) on file.\n\n"
-            f"- Known: {', '.join(record['known']) or 'nothing'}\n- Missing: {', '.join(record['missing']) or 'nothing'}\n"
-            f"- Likely duplicates: {dupes}")
-
-
-def household_table(view: dict) -> pd.DataFrame:
-    """:func:`household_view` as a two-column table."""
-    return pd.DataFrame({"measure": [k.replace("_", " ") for k in view], "count": list(view.values())})
+def inspect_candidates(fix: pd.DataFrame, clusters: pd.DataFrame, records: pd.DataFrame) -> list[str]:
+    """Customers worth inspecting first: those to fix first, then the first duplicates (or any one)."""
+    candidates = [*fix["customer_id"], *clusters["customer_id"].head(10)] or list(records["customer_id"].head(1))
+    return list(dict.fromkeys(candidates))

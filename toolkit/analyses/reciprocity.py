@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from toolkit import joins
-from toolkit.data import outbound_touches
-
-ENGAGEMENT_DAYS = 7  # an event counts as a response when it comes after the touch, at most 7 calendar days later
+from toolkit import joins, rules
+from toolkit.inputs.config import Rules
+from toolkit.rules import RESPONSE_DAYS, outbound_touches, ratio, ratios
 
 
 @dataclass
@@ -33,16 +32,22 @@ class Audit:
     kpis: dict
 
 
-def audit(touches: pd.DataFrame, campaigns: pd.DataFrame | None, events: pd.DataFrame, vehicles: pd.DataFrame,
-          rules, overrides: dict | None = None) -> Audit:
+def audit(
+    touches: pd.DataFrame,
+    campaigns: pd.DataFrame | None,
+    events: pd.DataFrame,
+    vehicles: pd.DataFrame,
+    keyword_rules: Rules,
+    overrides: dict | None = None,
+) -> Audit:
     """Classify, flag, link responses and offers, and compute the KPIs in one call."""
-    from toolkit.taxonomy import classify_touches
+    from toolkit.analyses.taxonomy import classify_touches
 
-    classified = classify_touches(outbound_touches(touches), campaigns, rules, overrides)
+    classified = classify_touches(outbound_touches(touches), campaigns, keyword_rules, overrides)
     balance = with_response(touch_balance(classified), events)
     offers = offer_relevance(balance, vehicles)
     streaks = longest_ask_streaks(balance)
-    return Audit(balance, offers, streaks, reciprocity_kpis(balance, offers, streaks))
+    return Audit(balance, offers, streaks, kpis(balance, offers, streaks))
 
 
 def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
@@ -54,16 +59,22 @@ def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
     out["give_only"] = out["gives_any"] & ~out["asks_any"]
     out["both"] = out["gives_any"] & out["asks_any"]
     out["neither"] = ~out["gives_any"] & ~out["asks_any"]
-    out["kind"] = joins.labels(np.select([out["ask_only"], out["give_only"], out["both"]], [0, 1, 2], 3),
-                               ["ask only", "give only", "gives and asks", "neither"], out.index)
+    out["kind"] = joins.labels(
+        np.select([out["ask_only"], out["give_only"], out["both"]], [0, 1, 2], 3),
+        ["ask only", "give only", "gives and asks", "neither"],
+        out.index,
+    )
     return out
 
 
 def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """Adds ``responded``: the customer had an event after the touch, within 7 calendar days."""
     event_who, who = joins.codes(events["customer_id"], balance["customer_id"])
-    return balance.assign(responded=joins.followed_within(
-        who, balance["occurred_at"], event_who, events["occurred_at"], ENGAGEMENT_DAYS, exact=False))
+    return balance.assign(
+        responded=joins.followed_within(
+            who, balance["occurred_at"], event_who, events["occurred_at"], RESPONSE_DAYS, exact=False
+        )
+    )
 
 
 def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +84,8 @@ def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFra
     owner = vehicles["customer_id"]
     offers["owns_make"] = _owns(offers["customer_id"], offers["offer_make"], owner, vehicles["make"])
     offers["owns_segment"] = offers["offer_segment"].isna().to_numpy() | _owns(
-        offers["customer_id"], offers["offer_segment"], owner, vehicles["segment"])
+        offers["customer_id"], offers["offer_segment"], owner, vehicles["segment"]
+    )
     offers["irrelevant"] = ~offers["owns_make"] | ~offers["owns_segment"]
     return offers
 
@@ -104,16 +116,16 @@ def longest_ask_streaks(balance: pd.DataFrame) -> pd.Series:
 def retagged_kpis(result: Audit, overrides: dict[str, tuple[str, str]]) -> dict:
     """The KPIs once subjects are re-tagged by hand (the taxonomy explorer). Responses and offer
     relevance do not depend on tags, so only the flags, the streaks and the KPIs are recomputed."""
-    from toolkit.taxonomy import apply_overrides
+    from toolkit.analyses.taxonomy import apply_overrides
 
     if not overrides:
         return result.kpis
     balance = touch_balance(apply_overrides(result.balance, overrides))
     streaks = longest_ask_streaks(balance)
-    return reciprocity_kpis(balance, result.offers, streaks)
+    return kpis(balance, result.offers, streaks)
 
 
-def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dict:
+def kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dict:
     """The reciprocity KPIs.
 
     - ``give_ask_ratio``: outbound touches that give ÷ outbound touches that ask;
@@ -130,7 +142,7 @@ def reciprocity_kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Se
     responded = balance["responded"].to_numpy(bool)
     asks = int(asks_any.sum())
     return {
-        "give_ask_ratio": float(gives.sum() / asks) if asks else None,
+        "give_ask_ratio": ratio(gives.sum(), asks),
         "ask_only_share": float(ask_only.mean()) if n else None,
         "give_only_share": float(balance["give_only"].to_numpy(bool).mean()) if n else None,
         "irrelevant_offer_share": float(offers["irrelevant"].mean()) if len(offers) else None,
@@ -146,11 +158,17 @@ def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:
     flags = [c for c in ("gives_any", "asks_any", "ask_only", "responded") if c in balance]
     key = month_of(balance["occurred_at"]) if by == "month" else balance[by]
     g = balance[flags].groupby(key.rename(by))
-    out = pd.DataFrame({"touches": g.size(), "gives": g["gives_any"].sum(), "asks": g["asks_any"].sum(),
-                        "ask_only_share": g["ask_only"].mean().astype(float)})
+    out = pd.DataFrame(
+        {
+            "touches": g.size(),
+            "gives": g["gives_any"].sum(),
+            "asks": g["asks_any"].sum(),
+            "ask_only_share": g["ask_only"].mean().astype(float),
+        }
+    )
     if "responded" in balance:
         out["response_rate"] = g["responded"].mean().astype(float)
-    out["give_ask_ratio"] = out["gives"] / out["asks"].replace(0, np.nan)
+    out["give_ask_ratio"] = ratios(out["gives"], out["asks"])
     return out.reset_index()
 
 
@@ -168,7 +186,7 @@ def selection_balance(balance: pd.DataFrame, **chosen: str) -> pd.DataFrame:
 
 def month_of(timestamps: pd.Series) -> pd.Series:
     """The first day of each timestamp's month."""
-    return timestamps.dt.to_period("M").dt.to_timestamp().rename("month")
+    return rules.period_start(timestamps).rename("month")
 
 
 def kind_by_month(balance: pd.DataFrame) -> pd.DataFrame:
@@ -181,12 +199,18 @@ def customer_balance(balance: pd.DataFrame, streaks: pd.Series, as_of: pd.Timest
     code, ids = pd.factorize(balance["customer_id"], sort=True)
     gives, asks = balance["gives_any"].to_numpy(bool), balance["asks_any"].to_numpy(bool)
     n = len(ids)
-    out = pd.DataFrame({"touches": np.bincount(code, minlength=n), "gives": np.bincount(code[gives], minlength=n),
-                        "asks": np.bincount(code[asks], minlength=n)}, index=pd.Index(ids, name="customer_id"))
-    out["give_ask_ratio"] = out["gives"] / out["asks"].replace(0, np.nan)
+    out = pd.DataFrame(
+        {
+            "touches": np.bincount(code, minlength=n),
+            "gives": np.bincount(code[gives], minlength=n),
+            "asks": np.bincount(code[asks], minlength=n),
+        },
+        index=pd.Index(ids, name="customer_id"),
+    )
+    out["give_ask_ratio"] = ratios(out["gives"], out["asks"])
     out["longest_ask_streak"] = streaks
-    last_give = pd.Series(joins.days(balance["occurred_at"])[gives]).groupby(code[gives]).max()
-    out["days_since_last_give"] = (joins.day(as_of) - last_give.reindex(range(n))).to_numpy(float)
+    last_give = pd.Series(rules.days(balance["occurred_at"])[gives]).groupby(code[gives]).max()
+    out["days_since_last_give"] = (rules.day(as_of) - last_give.reindex(range(n))).to_numpy(float)
     return out.reset_index()
 
 
@@ -216,62 +240,46 @@ def response_by_kind(balance: pd.DataFrame) -> pd.DataFrame:
     gives, ask_only = balance["gives_any"].to_numpy(bool), balance["ask_only"].to_numpy(bool)
     chosen = gives | ask_only
     channel, channels = pd.factorize(balance["channel"], sort=True)
-    b = pd.DataFrame({"channel": channel[chosen], "kind": gives[chosen].astype(int),
-                      "responded": balance["responded"].to_numpy(bool)[chosen]})
-    out = b[b["channel"] >= 0].groupby(["channel", "kind"]).agg(touches=("responded", "size"),
-                                                               response_rate=("responded", "mean")).reset_index()
+    b = pd.DataFrame(
+        {
+            "channel": channel[chosen],
+            "kind": gives[chosen].astype(int),
+            "responded": balance["responded"].to_numpy(bool)[chosen],
+        }
+    )
+    out = (
+        b[b["channel"] >= 0]
+        .groupby(["channel", "kind"])
+        .agg(touches=("responded", "size"), response_rate=("responded", "mean"))
+        .reset_index()
+    )
     out["channel"] = channels[out["channel"].to_numpy()]
     out["kind"] = np.array(["asks only", "gives"])[out["kind"].to_numpy()]  # in this order, as text sorts
     return out
 
 
-def describe_balance(kpis: dict) -> str:
-    """The balance of giving and asking, in numbers."""
-    from toolkit.narrative import number, share
-
-    if kpis["give_ask_ratio"] is None and kpis["ask_only_share"] is None:
-        return "There are no outbound touches in this period."
-    return (f"For every touch that asks, the dealership sent **{number(kpis['give_ask_ratio'], 2)}** that give. "
-            f"{share(kpis['ask_only_share'])} of outbound touches only ask and {share(kpis['give_only_share'])} only give. "
-            f"The typical customer's longest run of ask-only touches is {number(kpis['median_longest_ask_streak'], 0)}.")
+def balance_by_campaign(balance: pd.DataFrame, campaigns: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`balance_by` campaign with each campaign's name, the most ask-only first."""
+    out = balance_by(balance, "campaign_id").sort_values("ask_only_share", ascending=False)
+    names = campaigns.set_index("campaign_id")["name"] if campaigns is not None else None
+    out.insert(1, "name", out["campaign_id"].map(names) if names is not None else "")
+    return out
 
 
-def describe_response(kpis: dict) -> str:
-    """Whether giving earns more engagement than asking."""
-    from toolkit.narrative import share
-
-    give, ask = kpis["engagement_after_give_rate"], kpis["engagement_after_ask_only_rate"]
-    if give is None or ask is None:
-        return "Not enough giving and ask-only touches to compare responses."
-    ratio = f"{give / ask:.1f} times" if ask else "infinitely"
-    return (f"{share(give, 1)} of touches that give were followed by an open, click, visit or other event within "
-            f"{ENGAGEMENT_DAYS} days, against {share(ask, 1)} of ask-only touches: giving earns {ratio} the response. "
-            "Customers choose what they respond to, so this is an association; it is the pattern a relationship predicts.")
+def choices(balance: pd.DataFrame, column: str) -> list[str]:
+    """A filter's options: "all", then every value of ``column`` in order."""
+    return ["all", *sorted(balance[column].dropna().unique())]
 
 
-def reciprocity_actions(kpis: dict, by_campaign: pd.DataFrame, suppress: pd.DataFrame, customers: pd.DataFrame,
-                        campaigns: pd.DataFrame | None, streak_threshold: int) -> list[str]:
-    """What to do next, naming campaigns and customers."""
-    from toolkit.narrative import share
+def tired_customers(customers: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The customers (:func:`customer_balance`) whose longest ask-only streak is ``threshold`` or more."""
+    return customers[customers["longest_ask_streak"] >= threshold]
 
-    actions = []
-    names = campaigns.set_index("campaign_id")["name"] if campaigns is not None else pd.Series(dtype=str)
-    asking = by_campaign[(by_campaign["ask_only_share"] >= 0.99) & (by_campaign["touches"] > 0)]
-    if len(asking):
-        worst = asking.sort_values("touches", ascending=False).head(3)
-        listed = ", ".join(f"{r.campaign_id} “{names.get(r.campaign_id, '')}” ({r.touches} sent)" for r in worst.itertuples())
-        actions.append(f"Add something of value to the ask-only campaigns that reach most customers: {listed}.")
-    if len(suppress):
-        actions.append(f"Suppress **{suppress['customer_id'].nunique()} customers** from offers for makes they do not own "
-                       f"(first: {', '.join(suppress['customer_id'].head(5))}).")
-    tired = customers[customers["longest_ask_streak"] >= streak_threshold]
-    if len(tired):
-        recent = tired.sort_values("days_since_last_give", ascending=False).head(5)
-        actions.append(f"Send a give-first touch (a reminder, a tip, an invitation) to the **{len(tired)} customers** with "
-                       f"{streak_threshold}+ ask-only touches in a row, starting with those longest without a give: "
-                       f"{', '.join(recent['customer_id'])}.")
-    give, ask = kpis["engagement_after_give_rate"], kpis["engagement_after_ask_only_rate"]
-    if give is not None and ask is not None and give > ask:
-        actions.append(f"Shift the mix toward giving: giving touches drew {share(give, 1)} response against {share(ask, 1)} "
-                       "for ask-only touches.")
-    return actions
+
+def offers_by_make(offers: pd.DataFrame) -> pd.DataFrame:
+    """Per offered make: offers sent and the share that went to customers owning none of that make."""
+    return (
+        offers.groupby("offer_make")
+        .agg(offers=("touch_id", "size"), irrelevant_share=("irrelevant", "mean"))
+        .reset_index()
+    )

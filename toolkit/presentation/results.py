@@ -1,7 +1,7 @@
 """How a playbook hands its KPIs to the renderer without writing any file.
 
 The last cell of a playbook calls :func:`record_results`; it displays the KPIs
-as one output of a private MIME type, which :mod:`toolkit.render` reads from
+as one output of a private MIME type, which :mod:`toolkit.running.render` reads from
 the executed notebook and writes to ``results.json``.
 """
 
@@ -39,7 +39,11 @@ def record_results(playbook: str, dealer, kpis: dict) -> None:
     """Record a playbook's KPIs for ``results.json`` (shares are fractions 0–1; no data → None)."""
     from IPython.display import display
 
-    payload = {"playbook": playbook, "dealer": dealer.name, "as_of": dealer.as_of_text or None,
-               "kpis": to_jsonable(kpis)}
+    payload = {
+        "playbook": playbook,
+        "dealer": dealer.name,
+        "as_of": dealer.as_of_text or None,
+        "kpis": to_jsonable(kpis),
+    }
     summary = ", ".join(f"{k}={v}" for k, v in payload["kpis"].items() if not isinstance(v, (dict, list)))
     display({RESULTS_MIME: payload, "text/plain": f"KPIs recorded: {summary}"}, raw=True)

@@ -4,7 +4,7 @@ Each rendered playbook becomes ``OUT/<name>/`` holding ``report.html`` (code
 hidden), ``executed.ipynb`` and ``results.json``. A folder is built beside its
 final place and moved in when complete, so a crash never leaves half a report.
 The data folder is validated once, before any kernel starts
-(:func:`toolkit.data.load_dealer` caches the validated tables for the kernels).
+(:func:`toolkit.inputs.dealer.load_dealer` caches the validated tables for the kernels).
 """
 
 from __future__ import annotations
@@ -13,18 +13,15 @@ import ast
 import json
 import os
 import shutil
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolkit import files, playbooks
 from toolkit.errors import RenderError, UsageError
-from toolkit.frontend import STATIC_ENV
-from toolkit.resources import shipped
-from toolkit.results import RESULTS_MIME
+from toolkit.presentation.frontend import STATIC_ENV
+from toolkit.presentation.results import RESULTS_MIME
 
-PLAYBOOKS = ("reciprocity", "customer_knowledge", "sold_follow_up", "engagement", "cx_alignment")
 DEFAULT_TIMEOUT = 900  # seconds a single cell may run before the render is retried once
 
 
@@ -42,11 +39,6 @@ class RenderResult:
     parameters: dict = field(default_factory=dict)
 
 
-def available_playbooks() -> list[str]:
-    """The shipped playbooks, in the order the design lists them."""
-    return [name for name in PLAYBOOKS if shipped("playbooks", f"{name}.ipynb").is_file()]
-
-
 def playbook_path(playbook: str) -> Path:
     """A shipped playbook by name, or any notebook by path."""
     if playbook.endswith(".ipynb"):
@@ -54,10 +46,9 @@ def playbook_path(playbook: str) -> Path:
         if not path.is_file():
             raise UsageError(f"no notebook at {playbook}")
         return path.resolve()
-    path = shipped("playbooks", f"{playbook}.ipynb")
+    path = playbooks.get(playbook).notebook
     if not path.is_file():
-        names = ", ".join(available_playbooks()) or "none yet"
-        raise UsageError(f"unknown playbook {playbook!r}; the playbooks are: {names} (or 'all')")
+        raise UsageError(f"playbook {playbook!r} is not installed (no {path.name})")
     return path
 
 
@@ -105,19 +96,24 @@ def check_parameters(paths: list[Path], parameters: dict) -> None:
         declared |= set(notebook_parameters(path))
     unknown = sorted(set(parameters) - declared)
     if unknown:
-        raise UsageError(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                         f"these playbooks take: {', '.join(sorted(declared))}")
+        raise UsageError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"these playbooks take: {', '.join(sorted(declared))}"
+        )
 
 
 def check_parameter_files(parameters: dict) -> None:
     """Read every file a parameter names (plan, taxonomy, survey, instrument) before any kernel
     starts, so a bad one stops the render with its message and exit 2, like bad data."""
-    from toolkit import alignment, cadence, taxonomy
-    from toolkit.data import load_table_file
+    from toolkit.inputs import config
+    from toolkit.inputs.dealer import load_table_file
 
-    readers = {"plan_file": cadence.load_plan, "taxonomy_file": taxonomy.load_rules,
-               "instrument_file": alignment.load_instrument,
-               "survey_file": lambda path: load_table_file(path, "survey")}
+    readers = {
+        "plan_file": config.load_plan,
+        "taxonomy_file": config.load_rules,
+        "instrument_file": config.load_instrument,
+        "survey_file": lambda path: load_table_file(path, "survey"),
+    }
     for name, read in readers.items():
         if parameters.get(name):
             if not Path(parameters[name]).is_file():
@@ -133,9 +129,16 @@ def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
     for attempt in (1, 2):
         try:
             papermill.execute_notebook(
-                str(path), str(output), parameters=parameters, kernel_name="python3",
-                progress_bar=False, log_output=False, execution_timeout=timeout, cwd=str(output.parent),
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                str(path),
+                str(output),
+                parameters=parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+                cwd=str(output.parent),
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
             return
         except PapermillExecutionError as exc:
             raise RenderError(_describe_failure(output, exc)) from None
@@ -148,13 +151,16 @@ def _describe_failure(executed: Path, exc) -> str:
     source = ""
     try:
         nb = json.loads(executed.read_text())
-        cell = next(c for c in nb["cells"] if c["cell_type"] == "code"
-                    and any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+        cell = next(
+            c
+            for c in nb["cells"]
+            if c["cell_type"] == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+        )
         source = "".join(cell["source"])
     except (OSError, ValueError, StopIteration):
         pass
     text = f"cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
-    return text + (f"\n  the failing cell:\n    " + source.replace("\n", "\n    ") if source else "")
+    return text + ("\n  the failing cell:\n    " + source.replace("\n", "\n    ") if source else "")
 
 
 def _results_from(nb: dict) -> dict | None:
@@ -165,36 +171,36 @@ def _results_from(nb: dict) -> dict | None:
     return None
 
 
-def _swap_in(built: Path, final: Path) -> None:
-    """Replace ``final`` with the complete folder ``built``."""
-    if final.exists():
-        old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
-        final.rename(old)
-        built.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        built.rename(final)
-
-
-def render_playbook(playbook: str, data_dir: str | Path, out_dir: str | Path, parameters: dict | None = None,
-                    as_of: str | None = None, timeout: int = DEFAULT_TIMEOUT) -> RenderResult:
+def render_playbook(
+    playbook: str,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    parameters: dict | None = None,
+    as_of: str | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+) -> RenderResult:
     """Execute one playbook on a data folder into ``out_dir/<name>/`` (see the module docstring).
 
     Failures come back as a result with ``status == "failed"``; the error, with
     the failing cell, is also written to ``out_dir/<name>.error.txt``.
     """
-    from toolkit.report import build_report, notebook_title, write_atomic
+    from toolkit.presentation.report import build_report, notebook_title
 
     path = playbook_path(playbook)
     name = playbook_name(path)
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    params = {"data_dir": str(Path(data_dir).resolve()), "as_of": as_of or "",
-              **select_parameters(path, parameters or {})}
+    params = {
+        "data_dir": str(Path(data_dir).resolve()),
+        "as_of": as_of or "",
+        **select_parameters(path, parameters or {}),
+    }
     params = select_parameters(path, params)
-    title = notebook_title(json.loads(path.read_text()))
+    title = (
+        playbooks.REGISTRY[name].title if name in playbooks.REGISTRY else notebook_title(json.loads(path.read_text()))
+    )
     final, error_file = out_dir / name, out_dir / f"{name}.error.txt"
-    build = Path(tempfile.mkdtemp(prefix=f".build-{name}-", dir=out_dir))
+    build = files.new_folder(out_dir, f"build-{name}")
     started = time.perf_counter()
     try:
         executed = build / "executed.ipynb"
@@ -202,26 +208,35 @@ def render_playbook(playbook: str, data_dir: str | Path, out_dir: str | Path, pa
         nb = json.loads(executed.read_text())
         results = _results_from(nb)
         if results is None:
-            raise RenderError("the playbook finished without recording its KPIs (toolkit.results.record_results)")
+            raise RenderError(
+                "the playbook finished without recording its KPIs (toolkit.presentation.results.record_results)"
+            )
         defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
         results = {**results, "parameters": {**defaults, **params}}
         (build / "results.json").write_text(json.dumps(results, indent=2))
         (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")
-        _swap_in(build, final)
+        files.move_into_place(build, final)
         error_file.unlink(missing_ok=True)
         return RenderResult(name, title, "ok", final, results, None, time.perf_counter() - started, params)
     except RenderError as exc:
         shutil.rmtree(build, ignore_errors=True)
         shutil.rmtree(final, ignore_errors=True)  # a stale report would contradict the data
-        write_atomic(error_file, f"{name} failed: {exc}\n")
+        files.write_text(error_file, f"{name} failed: {exc}\n")
         return RenderResult(name, title, "failed", final, None, str(exc), time.perf_counter() - started, params)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
 
 
-def render_set(playbooks: list[str], data_dir: str | Path, out_dir: str | Path, parameters: dict | None = None,
-               as_of: str | None = None, progress: bool = True, timeout: int = DEFAULT_TIMEOUT) -> list[RenderResult]:
+def render_set(
+    playbooks: list[str],
+    data_dir: str | Path,
+    out_dir: str | Path,
+    parameters: dict | None = None,
+    as_of: str | None = None,
+    progress: bool = True,
+    timeout: int = DEFAULT_TIMEOUT,
+) -> list[RenderResult]:
     """Validate the data once, render each playbook, and write ``out_dir/index.html``.
 
     Raises :class:`~toolkit.errors.DataError` before any kernel starts when the
@@ -229,7 +244,7 @@ def render_set(playbooks: list[str], data_dir: str | Path, out_dir: str | Path, 
     """
     from tqdm import tqdm
 
-    from toolkit.data import load_dealer
+    from toolkit.inputs.dealer import load_dealer
 
     paths = [playbook_path(p) for p in playbooks]
     check_parameters(paths, parameters or {})
@@ -244,42 +259,36 @@ def render_set(playbooks: list[str], data_dir: str | Path, out_dir: str | Path, 
     return results
 
 
-HEADLINE_KPIS = {
-    "reciprocity": [("give_ask_ratio", "{:.2f}"), ("ask_only_share", "{:.0%}")],
-    "customer_knowledge": [("email_coverage", "{:.0%}"), ("record_quality_mean", "{:.0%}")],
-    "sold_follow_up": [("full_cadence_share", "{:.0%}"), ("service_retention_12m", "{:.0%}")],
-    "engagement": [("engaged_share_90d", "{:.0%}")],
-    "cx_alignment": [("alignment_index", "{:.2f}"), ("department_gap", "{:.2f}")],
-}
-
-
 def headline(name: str, kpis: dict) -> str:
-    """Two or three KPIs of a playbook as short text for an index page."""
-    parts = []
-    for key, fmt in HEADLINE_KPIS.get(name, []):
-        value = kpis.get(key)
-        parts.append(f"{key.replace('_', ' ')}: {'n/a' if value is None else fmt.format(value)}")
-    return " · ".join(parts)
+    """A playbook's headline KPIs (:mod:`toolkit.playbooks`) as short text for an index page."""
+    shown = playbooks.REGISTRY[name].headline if name in playbooks.REGISTRY else ()
+    return " · ".join(h.text(kpis.get(h.kpi)) for h in shown)
 
 
 def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[RenderResult]) -> Path:
     """``out_dir/index.html``: a link to each report with its headline figures or its error."""
     import html
 
-    from toolkit.report import build_index, write_atomic
+    from toolkit.presentation.report import build_index
 
     rows = []
     for r in results:
         if r.status == "ok":
             link = f'<a href="{r.name}/report.html">{html.escape(r.title)}</a>'
-            rows.append(f"<tr><td>{link}</td><td>ok</td><td>{html.escape(headline(r.name, r.results['kpis']))}</td></tr>")
+            rows.append(
+                f"<tr><td>{link}</td><td>ok</td><td>{html.escape(headline(r.name, r.results['kpis'] if r.results else {}))}</td></tr>"
+            )
         else:
             first = html.escape((r.error or "").splitlines()[0] if r.error else "")
-            rows.append(f'<tr><td>{html.escape(r.title)}</td><td>failed</td><td>{first} '
-                        f'(<a href="{r.name}.error.txt">details</a>)</td></tr>')
-    table = ("<table><thead><tr><th>Playbook</th><th>Status</th><th>Headline</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>")
+            rows.append(
+                f"<tr><td>{html.escape(r.title)}</td><td>failed</td><td>{first} "
+                f'(<a href="{r.name}.error.txt">details</a>)</td></tr>'
+            )
+    table = (
+        "<table><thead><tr><th>Playbook</th><th>Status</th><th>Headline</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
     page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", [("Reports", table)])
     path = out_dir / "index.html"
-    write_atomic(path, page)
+    files.write_text(path, page)
     return path

@@ -1,6 +1,6 @@
 """Whether a person is looking: live widgets and charts, or the static report view.
 
-:mod:`toolkit.render` sets ``DEALER_PLAYBOOK_STATIC=1`` for the kernels it
+:mod:`toolkit.running.render` sets ``DEALER_PLAYBOOK_STATIC=1`` for the kernels it
 starts, so a rendered report is built from its parameters alone and carries no
 widgets. In JupyterLab and Voila the variable is unset and widgets appear.
 """

@@ -12,10 +12,12 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
+from collections.abc import Sequence
 
-from toolkit.charts import CHART_MIME
-from toolkit.results import RESULTS_MIME
+from toolkit import files
+from toolkit.presentation.charts import CHART_MIME
+from toolkit.presentation.results import RESULTS_MIME
+from toolkit.resources import cache_root
 
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
 
@@ -45,14 +47,9 @@ def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one script, built by vl-convert and cached on disk."""
     import vl_convert
 
-    from toolkit.data import cache_root
-
-    path = cache_root() / f"vega-bundle-{vl_convert.__version__}.js"
+    path = cache_root() / f"vega-bundle-{vl_convert.__version__}.js"  # type: ignore[attr-defined]
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
-        tmp.replace(path)
+        files.write_text(path, vl_convert.javascript_bundle())  # type: ignore[call-arg]  # the snippet is optional
     return path.read_text(encoding="utf-8")
 
 
@@ -131,10 +128,12 @@ def _chart_script(charts: list[dict]) -> str:
     if not charts:
         return ""
     specs = json.dumps(charts).replace("</", "<\\/")
-    return (f"<script>{vega_bundle()}</script>\n<script>\nconst specs = {specs};\n"
-            "specs.forEach((spec, i) => vegaEmbed('#chart-' + i, spec, {actions: false})"
-            ".catch(err => { document.getElementById('chart-' + i).textContent = 'Chart error: ' + err; }));\n"
-            "</script>")
+    return (
+        f"<script>{vega_bundle()}</script>\n<script>\nconst specs = {specs};\n"
+        "specs.forEach((spec, i) => vegaEmbed('#chart-' + i, spec, {actions: false})"
+        ".catch(err => { document.getElementById('chart-' + i).textContent = 'Chart error: ' + err; }));\n"
+        "</script>"
+    )
 
 
 def _page_html(title: str, subtitle: str, body: str, headings, charts) -> str:
@@ -143,11 +142,11 @@ def _page_html(title: str, subtitle: str, body: str, headings, charts) -> str:
         items = "".join(f'<li><a href="#{slug}">{html.escape(text)}</a></li>' for slug, text in headings)
         toc = f'<nav class="toc"><strong>Contents</strong><ol>{items}</ol></nav>'
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{html.escape(title)}</title>"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{CSS}</style></head><body>"
-        f"<header class=\"top\"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>"
-        f"<div class=\"layout\">{toc}<main>{body}</main></div>"
+        f'<header class="top"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>'
+        f'<div class="layout">{toc}<main>{body}</main></div>'
         "<footer>Dealer relationship playbooks · figures computed from the dealer's own data</footer>"
         f"{_chart_script(charts)}</body></html>"
     )
@@ -182,7 +181,7 @@ def build_report(nb: dict, dealer: str, as_of: str) -> str:
     return _page_html(title, f"{dealer} · data as of {as_of}", "".join(page.parts), page.headings, page.charts)
 
 
-def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], charts: list[dict] = ()) -> str:
+def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], charts: Sequence[dict] = ()) -> str:
     """An index page: ``sections`` are (heading, HTML body) pairs; ``charts`` Vega-Lite specs
     placed where a body holds ``<div class="chart" id="chart-N">``."""
     used: set[str] = set()
@@ -192,11 +191,3 @@ def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], char
         headings.append((slug, heading))
         parts.append(f'<h2 id="{slug}">{html.escape(heading)}</h2>{body}')
     return _page_html(title, subtitle, "".join(parts), headings, list(charts))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old or the new file, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

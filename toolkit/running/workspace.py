@@ -10,16 +10,21 @@ set of playbooks per persona, and the facilitator's guide.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
 from pathlib import Path
 
+from toolkit import files, playbooks
 from toolkit.errors import UsageError
 from toolkit.resources import sample_dir, shipped
 
-PERSONA_TITLES = {"mixed": "Lakeside Toyota (the shipped sample: one transactional salesperson)",
-                  "relationship": "a relationship-driven store", "transactional": "a transactional store"}
+PERSONA_TITLES = {
+    "mixed": "Lakeside Toyota (the shipped sample: one transactional salesperson)",
+    "relationship": "a relationship-driven store",
+    "transactional": "a transactional store",
+}
 
 
 def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, reset: bool = False) -> list[Path]:
@@ -28,12 +33,10 @@ def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, rese
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from toolkit.render import available_playbooks
-
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in available_playbooks():
+    for name in playbooks.names():
         target = dest / f"{name}.ipynb"
         if target.exists() and not reset:
             written.append(target)
@@ -44,9 +47,7 @@ def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, rese
                 cell.metadata.setdefault("tags", [])
             nb.metadata.setdefault("papermill", {})
             nb = parameterize_notebook(nb, {"data_dir": str(Path(data_dir).resolve())}, comment="Data folder")
-        tmp = target.with_suffix(".ipynb.tmp")
-        nbformat.write(nb, tmp)
-        tmp.replace(target)
+        files.write_with(target, functools.partial(nbformat.write, nb))
         written.append(target)
     return written
 
@@ -76,8 +77,13 @@ def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000
 
 def jupyter_args(root: Path, port: int, open_browser: bool) -> list[str]:
     """The JupyterLab command line for a working folder (root needs ``--allow-root``)."""
-    args = [str(Path(sys.executable).with_name("jupyter")), "lab", f"--ServerApp.root_dir={root}",
-            f"--port={port}", "--ServerApp.ip=127.0.0.1"]
+    args = [
+        str(Path(sys.executable).with_name("jupyter")),
+        "lab",
+        f"--ServerApp.root_dir={root}",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+    ]
     if not open_browser:
         args.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -87,8 +93,13 @@ def jupyter_args(root: Path, port: int, open_browser: bool) -> list[str]:
 
 def voila_args(root: Path, port: int, open_browser: bool) -> list[str]:
     """The Voila command line serving a workshop folder as apps (code hidden, widgets live)."""
-    args = [str(Path(sys.executable).with_name("voila")), str(root), f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--show_tracebacks=False"]
+    args = [
+        str(Path(sys.executable).with_name("voila")),
+        str(root),
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=False",
+    ]
     if not open_browser:
         args.append("--no-browser")
     return args

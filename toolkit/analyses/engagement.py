@@ -15,36 +15,38 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from toolkit import joins
-from toolkit.schema import EVENT_TYPES
+from toolkit import joins, rules
+from toolkit.inputs.schema import EVENT_TYPES
+from toolkit.rules import RESPONSE_DAYS, YEAR, in_window
 
 # Points per event in the engagement score: stronger signals of interest weigh more.
 SCORE_WEIGHTS = {"email_open": 1, "email_click": 3, "web_visit": 2, "clinic": 5, "event": 5, "review": 4, "referral": 8}
 SCORE_HALF_LIFE_DAYS = 180  # an event's points halve every 180 days
 MIN_CUSTOMERS = 200  # fewer customers than this and the model is flagged as too small to trust
 MIN_EVENTS_PER_TYPE = 20  # an event type seen fewer times gets no estimate
-RESPONSE_DAYS = 7
 
 
-def in_window(dates: pd.Series, end: pd.Timestamp, days: int) -> np.ndarray:
-    """Whether each date falls in the ``days`` calendar days ending on ``end`` (a NumPy mask)."""
-    day, last = joins.days(dates), joins.day(end)
-    return (day > last - days) & (day <= last)
-
-
-def engagement_kpis_basic(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
+def activity_kpis(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> dict:
     """``engaged_share_90d``: share of customers with an event dated as_of − 89 days to as_of;
     ``events_by_type``: events of each type up to as_of."""
     recent = events["customer_id"][in_window(events["occurred_at"], as_of, 90)]
     engaged = joins.isin(customers["customer_id"], recent)
     counts = joins.value_counts(events["type"])
-    return {"engaged_share_90d": float(engaged.mean()) if len(customers) else None,
-            "events_by_type": {t: int(counts.get(t, 0)) for t in EVENT_TYPES}}
+    return {
+        "engaged_share_90d": float(engaged.mean()) if len(customers) else None,
+        "events_by_type": {t: int(counts.get(t, 0)) for t in EVENT_TYPES},
+    }
+
+
+def top_event_type(activity: dict) -> str:
+    """The most common type of engagement (:func:`activity_kpis`' ``events_by_type``)."""
+    counts = activity["events_by_type"]
+    return max(counts, key=counts.get)
 
 
 def events_by_month(events: pd.DataFrame) -> pd.DataFrame:
     """Events per month and type."""
-    month = events["occurred_at"].dt.to_period("M").dt.to_timestamp().rename("month")
+    month = rules.period_start(events["occurred_at"]).rename("month")
     return events.groupby([month, "type"]).size().rename("events").reset_index()
 
 
@@ -52,8 +54,8 @@ def engagement_scores(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.T
     """Per customer: the engagement score — points per event (``SCORE_WEIGHTS``) over the last
     365 days, each event's points halving every 180 days — and days since their last event."""
     who, event_who = joins.codes(customers["customer_id"], events["customer_id"])
-    day, today = joins.days(events["occurred_at"]), joins.day(as_of)
-    recent = in_window(events["occurred_at"], as_of, 365) & (event_who >= 0)
+    day, today = rules.days(events["occurred_at"]), rules.day(as_of)
+    recent = in_window(events["occurred_at"], as_of, YEAR) & (event_who >= 0)
     kind, kinds = pd.factorize(events["type"])
     weight = np.array([SCORE_WEIGHTS.get(k, 0) for k in kinds] + [0], float)[kind]
     points = weight[recent] * 0.5 ** ((today - day[recent]) / SCORE_HALF_LIFE_DAYS)
@@ -70,10 +72,20 @@ def engagement_scores(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.T
 def engagement_by_segment(scores: pd.DataFrame, sales: pd.DataFrame, by: str = "buyer") -> pd.DataFrame:
     """Mean score and share engaged (score > 0) by segment: ``buyer`` (bought here or not) or a column."""
     s = pd.DataFrame({"score": scores["score"], "engaged": scores["score"] > 0})
-    key = pd.Series(np.where(joins.isin(scores["customer_id"], sales["customer_id"]), "bought here", "never bought"),
-                    index=scores.index, name="buyer") if by == "buyer" else scores[by]
-    return s.groupby(key).agg(customers=("score", "size"), mean_score=("score", "mean"),
-                              engaged_share=("engaged", "mean")).reset_index()
+    key = (
+        pd.Series(
+            np.where(joins.isin(scores["customer_id"], sales["customer_id"]), "bought here", "never bought"),
+            index=scores.index,
+            name="buyer",
+        )
+        if by == "buyer"
+        else scores[by]
+    )
+    return (
+        s.groupby(key)
+        .agg(customers=("score", "size"), mean_score=("score", "mean"), engaged_share=("engaged", "mean"))
+        .reset_index()
+    )
 
 
 def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None) -> pd.DataFrame:
@@ -93,18 +105,34 @@ def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.
         named[named_touch[chosen]] = True  # the last slot collects events that name no known touch
         flags[name] = named[:-1] | joins.isin_pairs((who, campaign), (event_who[chosen], event_campaign[chosen]))
     visits = kind == "web_visit"
-    flags["visited"] = joins.followed_within(who, touches["occurred_at"], event_who[visits],
-                                             events["occurred_at"][visits], RESPONSE_DAYS, exact=True)
+    flags["visited"] = joins.followed_within(
+        who, touches["occurred_at"], event_who[visits], events["occurred_at"][visits], RESPONSE_DAYS, exact=True
+    )
     sent = campaign >= 0
     out = pd.DataFrame({"campaign": campaign, "channel_code": channel, **flags})[sent]
-    out = out.groupby(["campaign", "channel_code"]).agg(sent=("opened", "size"), opened=("opened", "mean"),
-                                                        clicked=("clicked", "mean"), visited=("visited", "mean"))
+    out = out.groupby(["campaign", "channel_code"]).agg(
+        sent=("opened", "size"), opened=("opened", "mean"), clicked=("clicked", "mean"), visited=("visited", "mean")
+    )
     out = out.reset_index()
     out.insert(0, "campaign_id", campaign_ids[out.pop("campaign").to_numpy()])
     out.insert(1, "channel", channel_names[out.pop("channel_code").to_numpy()])
     if campaigns is not None and "name" in campaigns:
         out.insert(1, "name", out["campaign_id"].map(campaigns.set_index("campaign_id")["name"]))
     return out
+
+
+def email_rates(funnels: pd.DataFrame) -> dict:
+    """The mean open and click rates of the e-mail campaigns (:func:`campaign_funnels`); None
+    when there is no e-mail campaign."""
+    email = funnels[funnels["channel"] == "email"]
+    return {rate: float(email[rate].mean()) if len(email) else None for rate in ("opened", "clicked")}
+
+
+def score_bands(scores: pd.DataFrame, width: int = 2, top: int = 20) -> pd.DataFrame:
+    """Customers per band of engagement score (``width`` points a band; ``top`` and above pooled)."""
+    band = (scores["score"] // width * width).clip(upper=top)
+    bins = scores.assign(band=band).groupby("band").size().rename("customers").reset_index()
+    return bins.assign(band=bins["band"].map(lambda v: f"{v:.0f}+"))
 
 
 @dataclass
@@ -123,24 +151,38 @@ class History:
 
 def history(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame) -> History:
     """The :class:`History` behind the revenue model."""
-    ro = repair_orders[repair_orders["pay_type"].fillna("customer").ne("internal").to_numpy()]
-    _, event_who, ro_who, sale_who = joins.codes(customers["customer_id"], events["customer_id"],
-                                                 ro["customer_id"], sales["customer_id"])
+    ro = repair_orders[rules.is_paid(repair_orders)]
+    _, event_who, ro_who, sale_who = joins.codes(
+        customers["customer_id"], events["customer_id"], ro["customer_id"], sales["customer_id"]
+    )
     created = customers["created_at"].to_numpy("datetime64[D]")
     return History(
-        customers=pd.DataFrame({"customer_id": customers["customer_id"].reset_index(drop=True),
-                                "created_day": np.where(np.isnat(created), np.nan, created.astype(np.int64))}),
-        event_who=event_who, event_day=joins.days(events["occurred_at"]),
+        customers=pd.DataFrame(
+            {
+                "customer_id": customers["customer_id"].reset_index(drop=True),
+                "created_day": np.where(np.isnat(created), np.nan, created.astype(np.int64)),
+            }
+        ),
+        event_who=event_who,
+        event_day=rules.days(events["occurred_at"]),
         event_type=joins.positions(events["type"], pd.Series(EVENT_TYPES, dtype="str")),
         revenue_who=np.concatenate([ro_who, sale_who]),
-        revenue_day=np.concatenate([joins.days(ro["opened_at"]), joins.days(sales["sold_at"])]),
-        revenue_amount=np.concatenate([ro["total"].fillna(0).to_numpy(float),
-                                       (sales["front_gross"].fillna(0) + sales["back_gross"].fillna(0)).to_numpy(float)]),
+        revenue_day=np.concatenate([rules.days(ro["opened_at"]), rules.days(sales["sold_at"])]),
+        revenue_amount=np.concatenate(
+            [ro["total"].fillna(0).to_numpy(float), rules.sales_gross(sales).to_numpy(float)]
+        ),
     )
 
 
-def model_frame(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame,
-                as_of: pd.Timestamp, lookback_days: int = 365, outcome_days: int = 180) -> pd.DataFrame:
+def model_frame(
+    customers: pd.DataFrame,
+    events: pd.DataFrame,
+    sales: pd.DataFrame,
+    repair_orders: pd.DataFrame,
+    as_of: pd.Timestamp,
+    lookback_days: int = 365,
+    outcome_days: int = 180,
+) -> pd.DataFrame:
     """One row per customer: event counts by type in the look-back window before the cut
     (as_of − outcome_days), tenure in years and revenue in the look-back window (controls), and
     revenue in the outcome window after the cut."""
@@ -149,7 +191,7 @@ def model_frame(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFra
 
 def frame_from(hist: History, as_of: pd.Timestamp, lookback_days: int = 365, outcome_days: int = 180) -> pd.DataFrame:
     """:func:`model_frame` from a prepared :class:`History` (what a window slider recomputes)."""
-    end = joins.day(as_of)
+    end = rules.day(as_of)
     cut = end - outcome_days
     created = hist.customers["created_day"].to_numpy()
     rows = np.flatnonzero(np.isnan(created) | (created <= cut))
@@ -209,10 +251,19 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
     used = [t for t in EVENT_TYPES if totals[t] >= MIN_EVENTS_PER_TYPE]
     skipped = [t for t in EVENT_TYPES if t not in used]
     if skipped:
-        warnings.append(f"No estimate for {', '.join(skipped)}: fewer than {MIN_EVENTS_PER_TYPE} such events in the look-back window.")
+        warnings.append(
+            f"No estimate for {', '.join(skipped)}: fewer than {MIN_EVENTS_PER_TYPE} such events in the look-back window."
+        )
     controls = ["tenure_years", "prior_revenue"]
-    empty = pd.DataFrame({"type": list(EVENT_TYPES), "estimate": np.nan, "lower": np.nan, "upper": np.nan,
-                          "events": [int(totals[t]) for t in EVENT_TYPES]})
+    empty = pd.DataFrame(
+        {
+            "type": list(EVENT_TYPES),
+            "estimate": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "events": [int(totals[t]) for t in EVENT_TYPES],
+        }
+    )
     if len(frame) < 10 or not used:
         return RevenueModel(empty, len(frame), None, None, None, warnings)
     rng = np.random.default_rng(seed)
@@ -229,27 +280,33 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
     if test.sum() >= 10:
         pred = fit.predict(X[test])
         resid = y[test] - pred
-        r2 = float(1 - (resid ** 2).sum() / ((y[test] - y[test].mean()) ** 2).sum())
+        r2 = float(1 - (resid**2).sum() / ((y[test] - y[test].mean()) ** 2).sum())
         mae = float(resid.abs().mean())
         Xb = add_constant(frame[controls].astype(float), has_constant="add")
         base = OLS(y[~test], Xb[~test]).fit()
         mae_base = float((y[test] - base.predict(Xb[test])).abs().mean())
         if r2 < 0.02:
-            warnings.append(f"The model explains little of the held-out revenue (R² {r2:.2f}); read the estimates as weak signals.")
+            warnings.append(
+                f"The model explains little of the held-out revenue (R² {r2:.2f}); read the estimates as weak signals."
+            )
     return RevenueModel(coefficients, len(frame), r2, mae, mae_base, warnings)
 
 
-def allocation(model: RevenueModel, touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None,
-               cost_overrides: dict[str, float] | None = None) -> pd.DataFrame:
-    """Revenue associated per unit of campaign cost, by channel.
+ALLOCATION_COLUMNS = [
+    "channel",
+    "cost",
+    "events",
+    "associated",
+    "low",
+    "high",
+    "per_cost",
+    "per_cost_low",
+    "per_cost_high",
+]
 
-    Events that name a campaign touch are credited to that touch's channel and
-    valued at their type's estimate (lower/upper for the interval); cost is the
-    channel's campaign cost (``cost_overrides`` replaces a channel's total)."""
-    if campaigns is None or "cost" not in campaigns:
-        return pd.DataFrame(columns=["channel", "cost", "events", "associated", "low", "high", "per_cost",
-                                     "per_cost_low", "per_cost_high"])
-    coef = model.coefficients.set_index("type")
+
+def _credited_events(touches: pd.DataFrame, events: pd.DataFrame) -> dict[str, pd.Series]:
+    """Per channel, the events of each type that name one of its campaign touches."""
     touch = joins.rows_of(events["touch_id"], touches["touch_id"])
     credit = touch >= 0
     credit[credit] = touches["campaign_id"].notna().to_numpy()[touch[credit]]  # campaign touches only
@@ -257,18 +314,51 @@ def allocation(model: RevenueModel, touches: pd.DataFrame, events: pd.DataFrame,
     kind, kinds = pd.factorize(events["type"])
     credited_channel = channel[touch[credit]]
     types = pd.Series(kinds[kind[credit]], dtype="str")
-    by_channel = {channels[c]: types[credited_channel == c].value_counts() for c in np.unique(credited_channel)}
+    return {channels[c]: types[credited_channel == c].value_counts() for c in np.unique(credited_channel)}
+
+
+def allocation(
+    model: RevenueModel,
+    touches: pd.DataFrame,
+    events: pd.DataFrame,
+    campaigns: pd.DataFrame | None,
+    cost_overrides: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Revenue associated per unit of campaign cost, by channel.
+
+    Events that name a campaign touch are credited to that touch's channel and
+    valued at their type's estimate (lower/upper for the interval); cost is the
+    channel's campaign cost (``cost_overrides`` replaces a channel's total)."""
+    if campaigns is None or "cost" not in campaigns:
+        return pd.DataFrame(columns=ALLOCATION_COLUMNS)
+    coef = model.coefficients.set_index("type")
+    by_channel = _credited_events(touches, events)
     rows = []
     cost = campaigns.groupby("channel")["cost"].sum().astype(float)
     for channel, c in {**cost.to_dict(), **(cost_overrides or {})}.items():
         counts = by_channel.get(channel, pd.Series(dtype=int))
-        value = {b: float(sum(n * (coef.loc[t, b] if t in coef.index and pd.notna(coef.loc[t, b]) else 0)
-                              for t, n in counts.items())) for b in ("estimate", "lower", "upper")}
-        rows.append({"channel": channel, "cost": float(c), "events": int(counts.sum()), "associated": value["estimate"],
-                     "low": value["lower"], "high": value["upper"]})
+        value = {
+            b: float(
+                sum(
+                    n * (coef.loc[t, b] if t in coef.index and pd.notna(coef.loc[t, b]) else 0)
+                    for t, n in counts.items()
+                )
+            )
+            for b in ("estimate", "lower", "upper")
+        }
+        rows.append(
+            {
+                "channel": channel,
+                "cost": float(c),
+                "events": int(counts.sum()),
+                "associated": value["estimate"],
+                "low": value["lower"],
+                "high": value["upper"],
+            }
+        )
     out = pd.DataFrame(rows)
     for col, src in (("per_cost", "associated"), ("per_cost_low", "low"), ("per_cost_high", "high")):
-        out[col] = out[src] / out["cost"].replace(0, np.nan)
+        out[col] = rules.ratios(out[src], out["cost"])
     return out.sort_values("per_cost", ascending=False, ignore_index=True)
 
 
@@ -285,59 +375,30 @@ def budget_shift(alloc: pd.DataFrame, source: str, target: str, amount: float) -
     return {"estimate": float(est), "low": float(low), "high": float(high)}
 
 
+def kpis(activity: dict, model: RevenueModel, alloc: pd.DataFrame) -> dict:
+    """The engagement KPIs: ``engaged_share_90d`` and ``events_by_type`` (:func:`activity_kpis`),
+    ``revenue_association`` (per event type: estimate, lower, upper) and ``allocation`` (per
+    channel: cost, associated revenue, revenue per unit of cost with its interval)."""
+    return {**activity, "revenue_association": model.association(), "allocation": allocation_kpi(alloc)}
+
+
 def allocation_kpi(alloc: pd.DataFrame) -> dict:
     """``allocation`` for results.json: channel → cost, associated revenue, revenue per unit of cost (with interval)."""
-    return {r.channel: {"cost": r.cost, "associated_revenue": r.associated, "revenue_per_cost": _num(r.per_cost),
-                        "low": _num(r.per_cost_low), "high": _num(r.per_cost_high)} for r in alloc.itertuples()}
+    return {
+        r.channel: {
+            "cost": r.cost,
+            "associated_revenue": r.associated,
+            "revenue_per_cost": _num(r.per_cost),
+            "low": _num(r.per_cost_low),
+            "high": _num(r.per_cost_high),
+        }
+        for r in alloc.itertuples()
+    }
 
 
-def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int) -> str:
-    """The model's result in words, with its caveats."""
-    from toolkit.narrative import number
-
-    est = model.coefficients.dropna(subset=["estimate"])
-    text = (f"Across {model.customers:,} customers, engagement in a {lookback_days}-day look-back window was set against "
-            f"revenue in the following {outcome_days} days, controlling for tenure and prior revenue. ")
-    clear = est[(est["lower"] > 0)].sort_values("estimate", ascending=False)
-    if len(clear):
-        top = clear.iloc[0]
-        text += (f"The clearest association is **{top['type']}**: each one goes with about {number(top['estimate'], 0)} "
-                 f"more revenue (95% interval {number(top['lower'], 0)} to {number(top['upper'], 0)}). ")
-    else:
-        text += "No type of engagement has an interval clear of zero. "
-    if model.r2_holdout is not None:
-        text += (f"On held-out customers the model's error is {number(model.mae_holdout, 0)} per customer against "
-                 f"{number(model.mae_baseline, 0)} for tenure and prior revenue alone (R² {model.r2_holdout:.2f}). ")
-    text += ("**This is association, not proof of cause**: customers who already intend to spend also open, click and "
-             "visit more.")
-    if model.warnings:
-        text += "\n\n" + "\n".join(f"- ⚠ {w}" for w in model.warnings)
-    return text
-
-
-def engagement_actions(kpis: dict, model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame,
-                       scores: pd.DataFrame) -> list[str]:
-    """What to do next: where to spend, which campaigns to rework, whom to re-engage."""
-    from toolkit.narrative import number, share
-
-    actions = []
-    if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1:
-        best, worst = alloc.iloc[0], alloc.dropna(subset=["per_cost"]).iloc[-1]
-        shift = budget_shift(alloc, worst["channel"], best["channel"], 0.1 * worst["cost"])
-        actions.append(f"Test moving 10% of **{worst['channel']}** spend ({number(0.1 * worst['cost'], 0)}) to "
-                       f"**{best['channel']}**: associated revenue changes by about {number(shift['estimate'], 0)} "
-                       f"(interval {number(shift['low'], 0)} to {number(shift['high'], 0)}). Run it as a test with a holdout.")
-    email = funnels[funnels["channel"] == "email"]
-    if len(email):
-        weak = email.sort_values("opened").head(3)
-        actions.append("Rework the e-mails with the lowest open rates: " + ", ".join(
-            f"{r.campaign_id} ({share(r.opened, 1)} opened)" for r in weak.itertuples()) + ".")
-    lapsed = scores[(scores["score"] == 0) & scores["days_since_last_event"].gt(365)]
-    if len(lapsed):
-        actions.append(f"Re-engage the **{len(lapsed):,} customers** with no engagement in over a year, "
-                       f"most of them with {lapsed['salesperson_id'].value_counts().index[0]}: "
-                       "an invitation or a useful reminder, not an offer.")
-    clear = model.coefficients[(model.coefficients["lower"] > 0)]
-    if len(clear):
-        actions.append(f"Make more of what goes with revenue: {', '.join(clear.sort_values('estimate', ascending=False)['type'])}.")
-    return actions
+def shift_controls(alloc: pd.DataFrame) -> tuple[list[str], int, int]:
+    """For the budget what-if: the channels, the largest amount to move (the biggest channel's
+    cost) and a starting amount (a tenth of the smallest channel's cost)."""
+    if not len(alloc):
+        return ["email"], 1000, 100
+    return list(alloc["channel"]), int(alloc["cost"].max()), int(0.1 * alloc["cost"].min())

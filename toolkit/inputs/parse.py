@@ -12,9 +12,15 @@ import pandas as pd
 
 # Export forms seen in dealer CRMs besides ISO 8601, tried in this order.
 DATE_FORMATS = (
-    "%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S",
-    "%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%y",
-    "%Y/%m/%d", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S",
+    "%m/%d/%Y",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%y",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
 )
 # Python's \s spelled out, so that Arrow's regex engine (whose \s is narrower, and which pandas
 # therefore hands \s patterns back to Python for) runs these patterns itself

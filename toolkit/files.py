@@ -1,0 +1,59 @@
+"""Writing files so that a reader sees the old file or the new one, never half of one.
+
+Everything the toolkit writes goes through here: a text file (a report, an index, a CSV, a cache
+memo), a file another library writes (a notebook, an Arrow table), and a whole folder (a report
+set, a cache entry), which is built beside its final place and moved in when complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically, creating its folder."""
+    write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_with(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` for a temporary path beside ``path``, then move the result into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def new_folder(parent: Path, prefix: str) -> Path:
+    """An empty hidden folder in ``parent`` to build a folder in before :func:`move_into_place`."""
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{prefix}-", dir=parent))
+
+
+def move_into_place(built: Path, final: Path, replace: bool = True) -> None:
+    """Make the complete folder ``built`` become ``final``. An existing ``final`` is replaced
+    (``replace``) or kept, in which case ``built`` is removed: the first writer wins."""
+    if not final.exists():
+        try:
+            built.rename(final)
+            return
+        except OSError:
+            if not final.exists():
+                raise
+    if not replace:
+        shutil.rmtree(built, ignore_errors=True)
+        return
+    old = final.with_name(f".old-{final.name}-{uuid.uuid4().hex[:8]}")
+    final.rename(old)
+    built.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

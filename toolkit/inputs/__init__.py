@@ -1,0 +1,2 @@
+"""Everything that reads a user's files: the data contract, parsing, checks, the cache, loading a
+dealer folder, the files that change how a playbook reads the data, and collected survey answers."""

@@ -1,0 +1,87 @@
+"""The files a user can pass to change how a playbook reads the data: the cadence plan, the
+give/ask keyword rules and the survey instrument. Each loader raises
+:class:`~toolkit.errors.UsageError` naming the file and what is wrong, so a bad file stops a
+render before any kernel starts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit.errors import UsageError
+from toolkit.inputs.schema import ASK_TAGS, GIVE_TAGS
+from toolkit.resources import read_toml, shipped
+
+
+def load_plan(path: str | Path | None = None) -> pd.DataFrame:
+    """The cadence plan: step, start, end (days after the sale, inclusive) and label, in window order.
+
+    Raises UsageError naming the file and step when a window is not two whole
+    numbers 0 ≤ start ≤ end.
+    """
+    path = Path(path) if path else shipped("data", "cadence.toml")
+    try:
+        steps = read_toml(path).get("steps", {})
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: a cadence plan in TOML ({exc})") from None
+    if not steps:
+        raise UsageError(f"{path}: a cadence plan needs at least one [steps.<name>] table with start and end")
+    return plan_from_steps(
+        {name: (s.get("start"), s.get("end"), s.get("label", name)) for name, s in steps.items()}, source=str(path)
+    )
+
+
+def plan_from_steps(steps: dict[str, tuple], source: str = "the plan") -> pd.DataFrame:
+    """A validated plan from ``{step: (start, end[, label])}``, as the plan editor produces."""
+    rows = []
+    for name, window in steps.items():
+        start, end, label = (*window, name)[:3]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or not 0 <= start <= end:
+            raise UsageError(f"{source}: step {name!r} needs whole days 0 <= start <= end, not {start!r}..{end!r}")
+        rows.append({"step": name, "start": start, "end": end, "label": label})
+    return pd.DataFrame(rows).sort_values(["start", "end"], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Keyword patterns per tag: ``gives[tag]`` and ``asks[tag]`` are lists of regular expressions."""
+
+    gives: dict[str, list[str]]
+    asks: dict[str, list[str]]
+
+    def patterns(self):
+        for kind, table in (("gives", self.gives), ("asks", self.asks)):
+            for tag, pats in table.items():
+                yield kind, tag, pats
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """Keyword rules from a taxonomy TOML; raises UsageError naming a bad tag or pattern."""
+    path = Path(path) if path else shipped("data", "taxonomy.toml")
+    try:
+        doc = read_toml(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: a taxonomy in TOML ({exc})") from None
+    rules = Rules(doc.get("gives", {}), doc.get("asks", {}))
+    for kind, tag, pats in rules.patterns():
+        allowed = GIVE_TAGS if kind == "gives" else ASK_TAGS
+        if tag not in allowed:
+            raise UsageError(f"{path}: [{kind}] tag {tag!r} is not one of {', '.join(allowed)}")
+        for pat in pats:
+            try:
+                re.compile(pat)
+            except re.error as exc:
+                raise UsageError(
+                    f"{path}: [{kind}] {tag}: pattern {pat!r} is not a regular expression ({exc})"
+                ) from None
+    return rules
+
+
+def load_instrument(path: str | Path | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The statements (id, theme, text) and the department list of a survey instrument."""
+    doc = read_toml(path or shipped("data", "survey.toml"))
+    return pd.DataFrame(doc["statements"])[["id", "theme", "text"]], list(doc["departments"])

@@ -1,0 +1,132 @@
+"""The data contract's checks on typed tables: required and allowed values, ranges, unique keys
+(with pandera), and references between tables.
+
+Every problem names the file, the column, up to five rows with their values and what was
+expected (:class:`~toolkit.errors.Problem`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from toolkit import joins
+from toolkit.errors import Problem
+from toolkit.inputs import schema
+
+MAX_ROWS_SHOWN = 5
+
+
+def _row_labels(path: Path, index: pd.Index) -> list[int]:
+    offset = 2 if path.suffix == ".csv" else 1  # CSV: the header is line 1
+    return [int(i) + offset for i in index]
+
+
+def problem(path: Path, column: str | None, expected: str, raw: pd.Series, mask: pd.Series) -> Problem:
+    bad = raw[mask]
+    shown = bad.head(MAX_ROWS_SHOWN)
+    rows = tuple(zip(_row_labels(path, shown.index), ("" if pd.isna(v) else str(v) for v in shown)))
+    return Problem(path.name, column, expected, rows, int(mask.sum()), "row" if path.suffix == ".parquet" else "line")
+
+
+def check_rules(path: Path, table: schema.Table, df: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
+    """Required values, allowed values, ranges and unique keys, checked with pandera."""
+    import pandera.pandas as pa
+
+    columns = {}
+    for col in table.columns:
+        checks = []
+        if col.allowed and col.kind == "tags":
+            checks.append(
+                pa.Check(
+                    lambda s, allowed=col.allowed: _tags_allowed(s, allowed),
+                    error=f"';'-separated tags from: {', '.join(col.allowed)}",
+                )
+            )
+        elif col.allowed:
+            checks.append(
+                pa.Check(lambda s, allowed=col.allowed: _allowed(s, allowed), error=f"one of: {', '.join(col.allowed)}")
+            )
+        if col.low is not None:
+            checks.append(pa.Check.ge(col.low, error=f"at least {col.low:g}"))
+        if col.high is not None:
+            checks.append(pa.Check.le(col.high, error=f"at most {col.high:g}"))
+        unique = table.key == (col.name,)
+        columns[col.name] = pa.Column(
+            checks=checks, nullable=not col.required, unique=unique, coerce=False, required=False
+        )
+    model = pa.DataFrameSchema(columns, unique=list(table.key) if len(table.key) > 1 else None)
+    try:
+        model.validate(df, lazy=True)
+        return []
+    except pa.errors.SchemaErrors as exc:
+        return _problems_from_pandera(path, table, exc.failure_cases, df, raw)
+
+
+def _allowed(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """Whether each value is one of ``allowed`` (blank passes: required is checked apart)."""
+    return pd.Series(joins.isin(values, pd.Series(allowed, dtype="str")) | values.isna().to_numpy(), index=values.index)
+
+
+def _tags_allowed(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """Whether every ``;``-separated tag of each value is one of ``allowed``."""
+    text = pa.array(values, from_pandas=True, type=pa.large_string())
+    tags = pc.split_pattern(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text, ";")
+    unknown = ~pc.is_in(pc.list_flatten(tags), value_set=pa.array(allowed)).to_numpy(zero_copy_only=False)
+    bad = np.zeros(len(values), bool)
+    bad[pc.list_parent_indices(tags).to_numpy()[unknown]] = True
+    return pd.Series(~bad, index=values.index)
+
+
+def _problems_from_pandera(path, table, cases: pd.DataFrame, df, raw) -> list[Problem]:
+    problems = []
+    cases = cases[cases["index"].notna()]
+    for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        rows = pd.Index(sorted({int(i) for i in group["index"]}))
+        if check == "not_nullable":
+            expected = "a value in every row (this column is required)"
+        elif check in ("field_uniqueness", "multiple_fields_uniqueness"):
+            expected = f"unique {' + '.join(table.key)}; these values repeat"
+            column = column if column in df.columns else " + ".join(table.key)
+        else:
+            expected = str(check)
+        source = raw[column] if column in raw.columns else df[list(table.key)].astype(str).agg(" + ".join, axis=1)
+        mask = pd.Series(False, index=df.index)
+        mask[rows] = True
+        if check == "not_nullable":  # values that failed to parse were reported already
+            mask &= raw[column].isna()
+        if mask.any():
+            problems.append(problem(path, column, expected, source, mask))
+    return problems
+
+
+def check_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Warnings for IDs that name a row missing from the table they refer to.
+
+    Exports from one CRM are often cut at slightly different moments, so an
+    unknown customer, staff member, touch or campaign is a warning, not an
+    error: the row is kept, and analyses per customer simply find no match.
+    """
+    warnings = []
+    for name, df in tables.items():
+        for column, target in schema.TABLES[name].references:
+            if target not in tables:
+                continue
+            known = tables[target][schema.TABLES[target].key[0]]
+            values = df[column]
+            mask = pd.Series(values.notna().to_numpy() & ~joins.isin(values, known), index=values.index)
+            if mask.any():
+                warnings.append(
+                    problem(
+                        Path(f"{name}.csv"),
+                        column,
+                        f"IDs found in {target}.csv; these are not there (rows kept)",
+                        values,
+                        mask,
+                    )
+                )
+    return warnings

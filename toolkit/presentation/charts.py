@@ -1,0 +1,176 @@
+"""Altair charts for the playbooks, and how they are shown.
+
+Charts always receive aggregated data (a few hundred rows at most). In a live
+front end :func:`show` uses Altair's offline ``jupyter`` renderer; in a static
+render it emits the Vega-Lite spec under a private MIME type, which
+:mod:`toolkit.presentation.report` embeds with one shared, inline copy of Vega per page, so
+reports open offline and keep their tooltips.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from toolkit.presentation.frontend import is_interactive
+
+CHART_MIME = "application/vnd.dealer-playbook.vegalite+json"
+WIDTH = 560
+PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#f2cc8f", "#3d405b", "#9a8c98"]
+_live_renderer_ready = False
+
+
+def show(chart: alt.TopLevelMixin) -> None:
+    """Display a chart: live in JupyterLab/Voila, as an embeddable spec in a static render."""
+    from IPython.display import display
+
+    global _live_renderer_ready
+    if is_interactive():
+        if not _live_renderer_ready:
+            alt.renderers.enable("jupyter", offline=True)
+            _live_renderer_ready = True
+        display(chart)
+        return
+    spec = chart.to_dict()
+    title = spec.get("title", "chart")
+    display({CHART_MIME: spec, "text/plain": f"[chart: {title}]"}, raw=True)
+
+
+def _base(df: pd.DataFrame, title: str) -> alt.Chart:
+    return alt.Chart(df, title=title).properties(width=WIDTH)
+
+
+def bars(
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    title: str,
+    color: str | None = None,
+    x_format: str = "",
+    benchmark: float | None = None,
+    benchmark_label: str = "",
+    sort: str | list = "-x",
+) -> alt.Chart:
+    """Horizontal bars of ``x`` (a number) per ``y`` (a label), optionally with a benchmark rule."""
+    enc_x = alt.X(f"{x}:Q", axis=alt.Axis(format=x_format) if x_format else alt.Axis(), title=x.replace("_", " "))
+    bars = (
+        _base(df, title)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            x=enc_x,
+            y=alt.Y(f"{y}:N", sort=sort, title=None),
+            tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=x_format or ",.2f")],
+        )
+    )
+    if color:
+        bars = bars.encode(color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)))
+    if benchmark is None:
+        return bars
+    rule = (
+        alt.Chart(pd.DataFrame({"value": [benchmark], "label": [benchmark_label]}))
+        .mark_rule(color="#c0392b", strokeDash=[4, 3])
+        .encode(x="value:Q", tooltip=["label:N", alt.Tooltip("value:Q", format=x_format)])
+    )
+    return bars + rule
+
+
+def lines(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_format: str = "") -> alt.Chart:
+    """Lines of ``y`` over time ``x``, one per ``color`` group."""
+    enc: dict[str, Any] = {
+        "x": alt.X(f"{x}:T", title=None),
+        "y": alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format) if y_format else alt.Axis(), title=y.replace("_", " ")),
+        "tooltip": [alt.Tooltip(f"{x}:T"), alt.Tooltip(f"{y}:Q", format=y_format or ",.2f")],
+    }
+    if color:
+        enc["color"] = alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " "))
+        enc["tooltip"].append(alt.Tooltip(f"{color}:N"))
+    return _base(df, title).mark_line(point=True).encode(**enc)
+
+
+def heatmap(
+    df: pd.DataFrame, x: str, y: str, value: str, title: str, value_format: str = "", x_sort=None, y_sort=None
+) -> alt.Chart:
+    """A grid of ``value`` per (``x``, ``y``) cell."""
+    return (
+        _base(df, title)
+        .mark_rect()
+        .encode(
+            x=alt.X(f"{x}:O", sort=x_sort, title=x.replace("_", " ")),
+            y=alt.Y(f"{y}:N", sort=y_sort, title=y.replace("_", " ")),
+            color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"), title=value.replace("_", " ")),
+            tooltip=[f"{x}:O", f"{y}:N", alt.Tooltip(f"{value}:Q", format=value_format or ",.2f")],
+        )
+    )
+
+
+def steps(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_format: str = ".0%") -> alt.Chart:
+    """Step lines (survival-style curves) of ``y`` against ``x``, one per ``color`` group."""
+    return (
+        _base(df, title)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X(f"{x}:Q", title=x.replace("_", " ")),
+            y=alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format), title=y.replace("_", " ")),
+            color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
+            tooltip=[f"{color}:N", alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=y_format)],
+        )
+    )
+
+
+def stacked(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> alt.Chart:
+    """Stacked bars of ``y`` per time ``x``, split by ``color``."""
+    return (
+        _base(df, title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"yearmonth({x}):T", title=None),
+            y=alt.Y(f"sum({y}):Q", title=y.replace("_", " ")),
+            color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
+            tooltip=[
+                alt.Tooltip(f"yearmonth({x}):T", title="month"),
+                f"{color}:N",
+                alt.Tooltip(f"sum({y}):Q", title=y),
+            ],
+        )
+    )
+
+
+def grouped(df: pd.DataFrame, x: str, y: str, group: str, title: str, x_format: str = ".0%") -> alt.Chart:
+    """Horizontal bars of ``x`` per ``y``, side by side per ``group``."""
+    return (
+        _base(df, title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:Q", axis=alt.Axis(format=x_format), title=x.replace("_", " ")),
+            y=alt.Y(f"{y}:N", title=None),
+            yOffset=alt.YOffset(f"{group}:N"),
+            color=alt.Color(f"{group}:N", scale=alt.Scale(range=PALETTE), title=group.replace("_", " ")),
+            tooltip=[f"{y}:N", f"{group}:N", alt.Tooltip(f"{x}:Q", format=x_format)],
+        )
+    )
+
+
+def intervals(
+    df: pd.DataFrame, estimate: str, lower: str, upper: str, label: str, title: str, x_format: str = ",.0f"
+) -> alt.Chart:
+    """A point per ``label`` at ``estimate`` with a bar from ``lower`` to ``upper``, and a rule at zero."""
+    base = _base(df, title)
+    bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
+        x=alt.X(f"{lower}:Q", title="revenue per extra event", axis=alt.Axis(format=x_format)),
+        x2=f"{upper}:Q",
+        y=alt.Y(f"{label}:N", title=None),
+    )
+    points = base.mark_point(filled=True, size=70, color=PALETTE[1]).encode(
+        x=f"{estimate}:Q",
+        y=f"{label}:N",
+        tooltip=[
+            f"{label}:N",
+            alt.Tooltip(f"{estimate}:Q", format=x_format),
+            alt.Tooltip(f"{lower}:Q", format=x_format),
+            alt.Tooltip(f"{upper}:Q", format=x_format),
+        ],
+    )
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#888", strokeDash=[3, 3]).encode(x="x:Q")
+    return bars + points + zero

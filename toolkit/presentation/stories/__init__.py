@@ -1,0 +1,1 @@
+"""What each playbook says: one module per playbook of ``describe_*`` sentences and ``actions``."""
