@@ -84,7 +84,7 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
     """The same KPIs as SQL over the validated Parquet tables, as of ``as_of``."""
     import duckdb
 
-    from toolkit.analyses.knowledge import POSTAL_RE
+    from toolkit.analyses.knowledge import KPI_NAMES, POSTAL_RE
 
     con = duckdb.connect()
     for p in tables.glob("*.parquet"):
@@ -99,17 +99,7 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
         value, seconds = timed(fn)
         out[name] = (value, seconds)
 
-    knowledge_names = [
-        "email_coverage",
-        "phone_coverage",
-        "postal_code_coverage",
-        "vehicle_coverage",
-        "household_linked_share",
-        "duplicate_share",
-        "record_quality_mean",
-        "email_opt_in_share",
-        "sms_opt_in_share",
-    ]
+    knowledge_names = list(KPI_NAMES)
     knowledge_sql = r"""
         WITH c AS (
           SELECT customer_id, household_id, email_opt_in, sms_opt_in, lower(trim(email)) AS e,

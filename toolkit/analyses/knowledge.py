@@ -40,6 +40,17 @@ PLACEHOLDER_LOCAL = {
 }
 PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "na.com", "nomail.com", "noemail.net", "none.net"}
 POSTAL_RE = r"^(\d{5}(-?\d{4})?|[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d|[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})$"
+KPI_NAMES = (
+    "email_coverage",
+    "phone_coverage",
+    "postal_code_coverage",
+    "vehicle_coverage",
+    "household_linked_share",
+    "duplicate_share",
+    "record_quality_mean",
+    "email_opt_in_share",
+    "sms_opt_in_share",
+)  # what kpis() returns, in order
 INDICATORS = ["email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_linked"]
 QUALITY_BANDS = [0, 0.4, 0.6, 0.8, 1.0001]
 BAND_LABELS = ["poor (<40%)", "thin (40-59%)", "fair (60-79%)", "good (80%+)"]
@@ -110,19 +121,7 @@ def kpis(records: pd.DataFrame) -> dict:
     - ``email_opt_in_share`` / ``sms_opt_in_share``: customers who said yes (blank counts as no).
     """
     if records.empty:
-        return dict.fromkeys(
-            [
-                "email_coverage",
-                "phone_coverage",
-                "postal_code_coverage",
-                "vehicle_coverage",
-                "household_linked_share",
-                "duplicate_share",
-                "record_quality_mean",
-                "email_opt_in_share",
-                "sms_opt_in_share",
-            ]
-        )
+        return dict.fromkeys(KPI_NAMES)
     shared = _shared(records["email_normal"], records["customer_id"]) | _shared(
         records["phone_normal"], records["customer_id"]
     )

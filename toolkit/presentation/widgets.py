@@ -49,18 +49,9 @@ def make_widget(control: Control):
     style = {"description_width": "initial"}
     if control.kind == "choice":
         return w.Dropdown(options=list(control.options), value=control.value, description=control.label, style=style)
-    if control.kind == "slider":
-        return w.IntSlider(
-            min=control.low,
-            max=control.high,
-            step=control.step,
-            value=control.value,
-            description=control.label,
-            style=style,
-            continuous_update=False,
-        )
-    if control.kind == "range":
-        return w.IntRangeSlider(
+    if control.kind in ("slider", "range"):
+        slider = w.IntSlider if control.kind == "slider" else w.IntRangeSlider
+        return slider(
             min=control.low,
             max=control.high,
             step=control.step,
