@@ -128,9 +128,11 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
 
     def cadence_sql():
         con.execute("""CREATE OR REPLACE TEMP TABLE pairs AS
-            WITH t AS (SELECT touch_id, customer_id, occurred_at::DATE AS day, template FROM touches
+            WITH t AS (SELECT touch_id, customer_id, occurred_at, occurred_at::DATE AS day, template,
+                              staff_id IS NOT NULL AND campaign_id IS NULL AS personal FROM touches
                        WHERE direction IS NULL OR direction = 'outbound')
-            SELECT s.deal_id, t.touch_id, t.template, datediff('day', s.sold_at::DATE, t.day) AS k
+            SELECT s.deal_id, t.touch_id, t.template, datediff('day', s.sold_at::DATE, t.day) AS k,
+                   t.personal AND t.occurred_at >= s.sold_at AS follow_up
             FROM sales s JOIN t USING (customer_id)""")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE ps AS
             SELECT deal_id, customer_id, sold_at::DATE AS sold, datediff('day', sold_at::DATE, DATE '{as_of}') AS age
@@ -141,20 +143,21 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
         out = {
             r[0]: r[1]
             for r in q("""
-            SELECT step, avg((EXISTS (SELECT 1 FROM pairs p WHERE p.deal_id = ps.deal_id AND p.k BETWEEN plan.s AND plan.e))::INT)
+            SELECT step, avg((EXISTS (SELECT 1 FROM pairs p WHERE p.deal_id = ps.deal_id AND p.follow_up
+                                      AND p.k BETWEEN plan.s AND plan.e))::INT)
             FROM ps, plan WHERE age >= plan.e GROUP BY step""")
         }
         out["full_cadence_share"] = q("""
-            WITH hits AS (SELECT DISTINCT p.deal_id, plan.step FROM pairs p JOIN plan ON p.k BETWEEN plan.s AND plan.e)
+            WITH hits AS (SELECT DISTINCT p.deal_id, plan.step FROM pairs p
+                          JOIN plan ON p.follow_up AND p.k BETWEEN plan.s AND plan.e)
             SELECT avg(((SELECT count(*) FROM hits h WHERE h.deal_id = ps.deal_id) = (SELECT count(*) FROM plan))::INT)
             FROM ps WHERE age >= (SELECT max(e) FROM plan)""")[0][0]
         out["personalised_share"] = q("""
             SELECT avg(coalesce(template = false, false)::INT)
             FROM (SELECT DISTINCT touch_id, template FROM pairs WHERE k BETWEEN 0 AND 365)""")[0][0]
         out["median_days_to_first_touch"] = q("""
-            SELECT median(k) FROM (SELECT deal_id, min(k) AS k FROM pairs WHERE k BETWEEN 0 AND 395 GROUP BY deal_id)""")[
-            0
-        ][0]
+            SELECT median(k) FROM (SELECT deal_id, min(k) AS k FROM pairs WHERE follow_up AND k BETWEEN 0 AND 395
+                                   GROUP BY deal_id)""")[0][0]
         out["first_service_set_share"] = q("""
             SELECT avg((EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = ps.customer_id
                                 AND datediff('day', ps.sold, a.set_at::DATE) BETWEEN 0 AND 30))::INT)
@@ -225,10 +228,12 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
                             CASE WHEN gives IS NULL AND asks IS NULL THEN {tag_sql("asks")} ELSE asks END AS a FROM o)
             SELECT *, g IS NOT NULL AS gives_any, a IS NOT NULL AS asks_any, a IS NOT NULL AND g IS NULL AS ask_only FROM k""")
         ratio, ask_only = q("SELECT sum(gives_any::INT) / sum(asks_any::INT), avg(ask_only::INT) FROM b")[0]
-        irrelevant = q("""SELECT avg((NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = b.customer_id
-                                  AND lower(v.make) = lower(b.offer_make)))::INT) FROM b WHERE offer_make IS NOT NULL""")[
-            0
-        ][0]
+        irrelevant, unknown = q("""
+            WITH o AS (SELECT b.*, EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = b.customer_id) AS known,
+                              EXISTS (SELECT 1 FROM vehicles v WHERE v.customer_id = b.customer_id
+                                      AND lower(v.make) = lower(b.offer_make)) AS owns
+                       FROM b WHERE offer_make IS NOT NULL)
+            SELECT avg(CASE WHEN known THEN (NOT owns)::INT END), avg((NOT known)::INT) FROM o""")[0]
         give_rate = q("""SELECT avg(coalesce(datediff('day', b.occurred_at::DATE, e.occurred_at::DATE) <= 7, false)::INT) FROM b
                          ASOF LEFT JOIN events e ON b.customer_id = e.customer_id AND e.occurred_at > b.occurred_at
                          WHERE b.gives_any""")[0][0]
@@ -241,6 +246,7 @@ def duckdb_kpis(tables: Path, rules, as_of: str) -> dict:
             "give_ask_ratio": ratio,
             "ask_only_share": ask_only,
             "irrelevant_offer_share": irrelevant,
+            "unknown_ownership_offer_share": unknown,
             "engagement_after_give_rate": give_rate,
             "median_longest_ask_streak": streak,
         }

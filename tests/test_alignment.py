@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -48,9 +49,14 @@ def test_gaps_actions_and_no_strategy_share():
     gaps = alignment.statement_gaps(HAND, STATEMENTS)
     assert gaps.iloc[0]["question_id"] == "Q1" and gaps.iloc[0]["gap"] == 2.5  # sales 4.5 vs service 2.0
     assert gaps.iloc[0]["high_department"] == "sales" and gaps.iloc[0]["low_department"] == "service"
-    actions = alignment_story.actions(alignment.kpis(HAND), gaps, n=1)
-    assert actions[0].startswith("Work on **Q1**") and "service 2.0 vs sales 4.5" in actions[0]
-    assert "Bring **sales** and **service** together on Q1" in actions[1]
+    evidence = alignment.department_evidence(HAND)
+    actions = alignment_story.actions(alignment.kpis(HAND), gaps, evidence, gap_chance=0.01, n=1)
+    assert actions[0].text.startswith("Work on **Q1**") and "service 2.0 vs sales 4.5" in actions[0].text
+    assert actions[1].kind == "bring_together" and "Bring **sales** and **service** together on Q1" in actions[1].text
+    # two respondents per department: too few to name one the lowest
+    assert actions[2].kind == "within_noise" and "sales, service with fewer than 3 respondents" in actions[2].text
+    chance = alignment_story.actions(alignment.kpis(HAND), gaps, evidence, gap_chance=0.4, n=1)
+    assert chance[1].kind == "within_noise" and "no wider than chance gives with 4 respondents" in chance[1].text
     assert alignment.no_formal_strategy_share(HAND, STATEMENTS) == 0.25  # on Q1 only C (1) is ≤ 2.5
 
 
@@ -58,7 +64,13 @@ def test_empty_survey_is_not_an_error():
     empty = survey([])
     assert alignment.kpis(empty)["alignment_index"] is None
     assert alignment.statement_gaps(empty, STATEMENTS).empty
-    assert alignment_story.actions(alignment.kpis(empty), alignment.statement_gaps(empty, STATEMENTS))
+    todo = alignment_story.actions(
+        alignment.kpis(empty),
+        alignment.statement_gaps(empty, STATEMENTS),
+        alignment.department_evidence(empty),
+        alignment.widest_gap_chance(empty),
+    )
+    assert [a.kind for a in todo] == ["collect_answers"]
 
 
 def test_sample_kpis_match_a_hand_check():
@@ -122,3 +134,30 @@ def test_template_lists_every_statement(tmp_path):
     path = answers.write_template(tmp_path / "t.csv", statements)
     text = path.read_text().splitlines()
     assert text[0].startswith("respondent_id,department,question_id,score") and len(text) == len(statements) + 1
+
+
+def test_department_gaps_are_tested_against_chance():
+    rng = np.random.default_rng(5)
+    rows = []
+    for r in range(40):  # everyone answers alike whatever their department
+        dept = DEPARTMENTS[r % 2]
+        rows += [(f"R{r}", dept, q, int(rng.integers(2, 5))) for q in ("Q1", "Q2")]
+    alike = survey(rows)
+    assert alignment.widest_gap_chance(alike, permutations=500) > 0.05
+    assert set(alignment.department_evidence(alike)["verdict"]) == {"within noise"}
+    split = alike.assign(score=np.where(alike["department"] == "service", 1, 5))  # service disagrees entirely
+    assert alignment.widest_gap_chance(split, permutations=500) < 0.01
+    assert alignment.department_evidence(split).loc["service", "verdict"] == "below"
+
+
+def test_a_tie_is_called_a_tie():
+    summary = pd.DataFrame(
+        {
+            "department": ["sales", "marketing", "operations"],
+            "mean_score": [4.0, 3.456, 3.4561],
+            "respondents": [3, 3, 3],
+            "spread": [0.1, 0.2, 0.3],
+        }
+    )
+    text = alignment_story.describe_departments(summary, {"department_gap": 0.54})
+    assert "**marketing** and **operations** tie lowest (3.46)" in text

@@ -28,14 +28,16 @@ def hand(tmp_path_factory):
             D4,C4,2023-02-01,S2,new
         """,
             "touches": """
-            touch_id,customer_id,occurred_at,channel,direction,template
-            T1,C1,2024-01-02T23:00:00,phone,outbound,false
-            T2,C1,2024-01-12,email,outbound,true
-            T3,C2,2024-03-27,phone,inbound,
-            T4,C2,2024-03-26,sms,,true
-            T5,C3,2023-01-15,phone,outbound,false
-            T6,C3,2022-12-31,email,outbound,true
-            T7,C3,2024-02-01,email,outbound,true
+            touch_id,customer_id,occurred_at,channel,direction,template,staff_id,campaign_id
+            T1,C1,2024-01-02T23:00:00,phone,outbound,false,S1,
+            T2,C1,2024-01-12,email,outbound,true,S1,
+            T3,C2,2024-03-27,phone,inbound,,S2,
+            T4,C2,2024-03-26,sms,,true,S2,
+            T5,C3,2023-01-15,phone,outbound,false,S1,
+            T6,C3,2022-12-31,email,outbound,true,S1,
+            T7,C3,2024-02-01,email,outbound,true,S1,
+            T8,C4,2023-02-02,email,outbound,true,S2,K1
+            T9,C1,2024-01-01T08:00:00,phone,outbound,false,S1,
         """,
             "appointments": """
             appointment_id,customer_id,set_at,scheduled_for,status
@@ -64,16 +66,19 @@ def hand(tmp_path_factory):
 
 def test_step_compliance_counts_only_closed_windows(hand):
     _, per_sale, kpis = hand
-    assert kpis["step_compliance"] == {"a": 0.5, "b": pytest.approx(1 / 3)}  # a: D1, D2 of 4; b: D3 of D1, D3, D4
+    # a: D1, D2 of 4 (D4's T8 is a campaign broadcast, D1's T9 came before the sale on its day);
+    # b: D3 of D1, D3, D4
+    assert kpis["step_compliance"] == {"a": 0.5, "b": pytest.approx(1 / 3)}
     assert pd.isna(per_sale.set_index("deal_id").loc["D2", "b"])  # 6 days old: window b still open
     assert kpis["full_cadence_share"] == 0.0
 
 
 def test_personalised_share_and_first_touch(hand):
     _, per_sale, kpis = hand
-    assert kpis["personalised_share"] == 0.5  # T1, T5 of T1, T2, T4, T5 (T3 inbound, T6 before, T7 after a year)
-    assert kpis["median_days_to_first_touch"] == 1.0  # D1 1, D2 1, D3 5; D4 none
-    assert per_sale.set_index("deal_id").loc["D1", "longest_silence"] == 79  # touches on days 1 and 11, as_of day 90
+    # T1, T5, T9 of T1, T2, T4, T5, T8, T9 (T3 inbound, T6 before, T7 after a year): every outbound touch
+    assert kpis["personalised_share"] == 0.5
+    assert kpis["median_days_to_first_touch"] == 1.0  # follow-ups: D1 1 (not T9), D2 1, D3 5; D4 none (T8)
+    assert per_sale.set_index("deal_id").loc["D1", "longest_silence"] == 79  # touches on days 0, 1, 11; as_of day 90
 
 
 def test_hand_off_to_service(hand):
@@ -122,16 +127,16 @@ def test_sample_kpis_match_a_hand_check():
         dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], plan, dealer.as_of
     )
     kpis = cadence.kpis(per_sale, pairs, plan)
-    # thank_you by hand: a sale 2+ days old with an outbound touch of its customer 0-2 days after it
+    # thank_you by hand: a sale 2+ days old with a person's follow-up touch of its customer (staff set,
+    # no campaign) 0-2 days after it, not earlier than the sale itself
     s, t = dealer["sales"], dealer["touches"]
-    t = t[t["direction"].fillna("outbound") == "outbound"]
+    t = t[(t["direction"].fillna("outbound") == "outbound") & t["staff_id"].notna() & t["campaign_id"].isna()]
     eligible = s[(dealer.as_of - s["sold_at"].dt.normalize()).dt.days >= 2]
     met = 0
     for sale in eligible.itertuples():
-        days = (
-            t.loc[t["customer_id"] == sale.customer_id, "occurred_at"].dt.normalize() - sale.sold_at.normalize()
-        ).dt.days
-        met += bool(((days >= 0) & (days <= 2)).any())
+        at = t.loc[t["customer_id"] == sale.customer_id, "occurred_at"]
+        days = (at.dt.normalize() - sale.sold_at.normalize()).dt.days
+        met += bool(((days >= 0) & (days <= 2) & (at >= sale.sold_at)).any())
     assert kpis["step_compliance"]["thank_you"] == pytest.approx(met / len(eligible))
     # the transactional salesperson lags everyone else
     card = cadence.summarise_salespeople(per_sale, plan).set_index("salesperson_id")
@@ -169,7 +174,8 @@ def test_a_plan_edit_recomputes_only_the_steps(hand):
 def test_pairs_must_reach_the_last_window(hand):
     dealer, per_sale, _ = hand
     short = cadence.touches_after_sales(dealer["sales"], dealer["touches"], 10)
-    assert sorted(short["day"]) == [1, 1, 5]  # T1 (D1), T4 (D2), T5 (D3); T2 is day 11, past the reach
+    # T9, T1 (D1), T4 (D2), T5 (D3), T8 (D4); T2 is day 11, past the reach
+    assert sorted(short["day"]) == [0, 1, 1, 1, 5]
     with pytest.raises(UsageError, match="ends on day 12; .* up to day 10"):
         cadence.plan_steps(per_sale, short, config.plan_from_steps({"b": (5, 12)}))
 
@@ -178,7 +184,23 @@ def test_touch_heatmap_counts_touches_per_sale(hand):
     dealer, per_sale, _ = hand
     pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
     heat = cadence.touch_heatmap(pairs, per_sale).set_index(["salesperson_id", "week"])
-    # S1 sold D1 (touches on days 1 and 11) and D3 (day 5; T7 is a year later, past 53 weeks)
-    assert heat.loc[("S1", 0), "touches"] == 2 and heat.loc[("S1", 1), "touches"] == 1
-    assert heat.loc[("S1", 0), "touches_per_sale"] == 1.0
-    assert heat.loc[("S2", 0), "touches"] == 1  # T4 for D2 (T3 is inbound)
+    # S1 sold D1 (touches on days 0, 1 and 11) and D3 (day 5; T7 is a year later, past 53 weeks)
+    assert heat.loc[("S1", 0), "touches"] == 3 and heat.loc[("S1", 1), "touches"] == 1
+    assert heat.loc[("S1", 0), "touches_per_sale"] == 1.5
+    assert heat.loc[("S2", 0), "touches"] == 2  # T4 for D2 (T3 is inbound), the campaign's T8 for D4
+
+
+def test_campaign_broadcasts_are_their_own_series_and_count_only_if_the_plan_says_so(hand):
+    dealer, per_sale, _ = hand
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
+    touch_ids = dealer["touches"]["touch_id"].to_numpy()[pairs["touch"]]
+    follow_up = dict(zip(touch_ids, pairs["follow_up"]))
+    assert follow_up == {"T1": True, "T2": True, "T4": True, "T5": True, "T7": True, "T8": False, "T9": False}
+    by_source = cadence.compliance_by_source(per_sale, pairs, PLAN).set_index(["step", "source"])
+    assert by_source.loc[("a", "a person's follow-up"), "compliance"] == 0.5
+    assert by_source.loc[("a", "campaign broadcasts"), "compliance"] == 0.25  # D4's T8, of 4 eligible sales
+    assert by_source.loc[("a", "campaign broadcasts"), "eligible_sales"] == 4
+    every = config.plan_from_steps({"a": (0, 2), "b": (5, 10)}, counts="all")
+    assert cadence.plan_steps(per_sale, pairs, every).set_index("deal_id")["a"].tolist() == [True, True, False, True]
+    with pytest.raises(UsageError, match="counts must be one of 'follow_up', 'all', not 'some'"):
+        config.plan_from_steps({"a": (0, 2)}, counts="some")

@@ -53,6 +53,21 @@ def test_balance_kpis_by_hand(hand):
     assert k["ask_only_share"] == pytest.approx(3 / 7) and k["give_only_share"] == pytest.approx(2 / 7)
 
 
+def test_an_offer_to_a_customer_with_no_vehicle_is_unknown_not_irrelevant():
+    balance = pd.DataFrame(
+        {
+            "touch_id": ["T1", "T2", "T3"],
+            "customer_id": ["C1", "C1", "C9"],
+            "offer_make": ["Ford", "Kia", "Kia"],
+            "offer_segment": pd.Series([None] * 3, dtype="str"),
+        }
+    )
+    vehicles = pd.DataFrame({"customer_id": ["C1"], "make": ["Ford"], "segment": ["suv"]})
+    offers = reciprocity.offer_relevance(balance, vehicles)
+    assert offers["irrelevant"].tolist() == [False, True, False]  # C9 has no vehicle on file
+    assert offers["unknown_ownership"].tolist() == [False, False, True]
+
+
 def test_irrelevant_offers_by_make_and_segment(hand):
     # T1 Toyota to a Toyota owner: relevant; T4 Honda: irrelevant; T5 Toyota suv to a Toyota sedan owner: irrelevant
     assert hand.kpis["irrelevant_offer_share"] == pytest.approx(2 / 3)
@@ -81,8 +96,11 @@ def test_sample_kpis_match_a_hand_check():
     assert result.kpis["give_ask_ratio"] == pytest.approx(b["gives"].notna().sum() / b["asks"].notna().sum())
     offers = b[b["offer_make"].notna()]
     owned = set(zip(d["vehicles"]["customer_id"], d["vehicles"]["make"]))
-    irrelevant = sum((c, m) not in owned for c, m in zip(offers["customer_id"], offers["offer_make"]))
-    assert result.kpis["irrelevant_offer_share"] == pytest.approx(irrelevant / len(offers))
+    owners = set(d["vehicles"]["customer_id"])
+    known = offers[offers["customer_id"].isin(owners)]
+    irrelevant = sum((c, m) not in owned for c, m in zip(known["customer_id"], known["offer_make"]))
+    assert result.kpis["irrelevant_offer_share"] == pytest.approx(irrelevant / len(known))
+    assert result.kpis["unknown_ownership_offer_share"] == pytest.approx(1 - len(known) / len(offers))
     assert result.kpis["engagement_after_give_rate"] > result.kpis["engagement_after_ask_only_rate"]
 
 

@@ -69,3 +69,11 @@ def test_filter_period_keeps_whole_days_and_drops_undated_rows():
     assert rules.filter_period(df, "at") is df  # no period: nothing copied
     assert rules.filter_period(df, "at", "2024-01-02", "2024-01-31").index.tolist() == [1, 2]
     assert rules.filter_period(df, "at", end="2024-01-01").index.tolist() == [0]
+
+
+def test_the_month_as_of_cuts_short_is_partial():
+    months = pd.Series(pd.to_datetime(["2025-05-01T00:00", "2025-06-01T00:00"]))
+    assert rules.is_partial(months, pd.Timestamp("2025-06-29")).tolist() == [False, True]
+    assert rules.is_partial(months, pd.Timestamp("2025-06-30")).tolist() == [False, False]  # June is whole
+    quarters = pd.Series(pd.to_datetime(["2025-04-01T00:00"]))
+    assert rules.is_partial(quarters, pd.Timestamp("2025-06-15"), "Q").tolist() == [True]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.analyses import cadence, engagement, reciprocity
+from toolkit.analyses import cadence, engagement, evidence, knowledge, reciprocity
 from toolkit.inputs import config
 from toolkit.inputs.dealer import load_dealer
 from toolkit.presentation.stories import alignment as alignment_story
@@ -16,7 +17,7 @@ from toolkit.presentation.stories import cadence as cadence_story
 from toolkit.presentation.stories import engagement as engagement_story
 from toolkit.presentation.stories import knowledge as knowledge_story
 from toolkit.presentation.stories import reciprocity as reciprocity_story
-from toolkit.presentation.words import dealer_line
+from toolkit.presentation.words import compare, context, dealer_line
 from toolkit.resources import sample_dir
 
 
@@ -50,21 +51,29 @@ def test_reciprocity_actions_name_the_campaigns_customers_and_counts():
         {"campaign_id": ["K1", "K2", "K3"], "touches": [40, 90, 10], "ask_only_share": [1.0, 1.0, 0.5]}
     )
     suppress = pd.DataFrame({"customer_id": ["C1", "C1", "C2"], "stop_offers_for": ["Ford", "Kia", "Ford"]})
-    customers = pd.DataFrame(
+    tired = pd.DataFrame(
         {
-            "customer_id": ["C1", "C2", "C3", "C4"],
-            "longest_ask_streak": [5, 3, 1, 4],
-            "days_since_last_give": [10.0, 200.0, 5.0, None],
+            "customer_id": ["C1", "C2", "C4"],
+            "longest_ask_streak": [5, 3, 4],
+            "days_since_last_give": [10.0, 200.0, None],
         }
     )
     campaigns = pd.DataFrame({"campaign_id": ["K1", "K2"], "name": ["Trade-in", "Lease end"]})
-    kpis = {"engagement_after_give_rate": 0.2, "engagement_after_ask_only_rate": 0.1}
-    todo = reciprocity_story.actions(kpis, by_campaign, suppress, customers, campaigns, streak_threshold=3)
-    assert "K2 “Lease end” (90 sent), K1 “Trade-in” (40 sent)" in todo[0]  # ask-only campaigns, most sent first
-    assert "K3" not in todo[0]
-    assert "**2 customers**" in todo[1]  # distinct customers on the suppression list
-    assert "**3 customers**" in todo[2] and todo[2].endswith("C2, C1, C4.")  # streak ≥ 3, longest without a give first
-    assert percents(todo[3]) == ["20.0%", "10.0%"]
+    clear = evidence.shares_vs_rest(
+        pd.Series({"gives": 200, "asks only": 100}), pd.Series({"gives": 1000, "asks only": 1000})
+    )
+    todo = reciprocity_story.actions(clear, by_campaign, suppress, tired, campaigns, streak_threshold=3)
+    assert [a.kind for a in todo] == ["rework_campaign", "suppress", "give_first", "shift_mix"]
+    assert "K2 “Lease end” (90 sent), K1 “Trade-in” (40 sent)" in todo[0].text and "K3" not in todo[0].text
+    assert "**2 customers**" in todo[1].text  # distinct customers on the suppression list
+    assert "**3 customers**" in todo[2].text and todo[2].text.endswith("C2, C1, C4.")  # longest without a give first
+    assert percents(todo[3].text)[0] == "20.0%" and todo[3].evidence.reference == 0.1 and todo[3].evidence.n == 1000
+    close = evidence.shares_vs_rest(
+        pd.Series({"gives": 21, "asks only": 20}), pd.Series({"gives": 100, "asks only": 100})
+    )
+    assert [a.kind for a in reciprocity_story.actions(close, by_campaign, suppress, tired, campaigns, 3)][
+        -1
+    ] != "shift_mix"
 
 
 def test_reciprocity_section_sentences_count_their_tables(sample):
@@ -75,7 +84,10 @@ def test_reciprocity_section_sentences_count_their_tables(sample):
     tired = reciprocity.tired_customers(customers, 3)
     assert reciprocity_story.describe_streaks(tired, 3, result.kpis).startswith(f"{len(tired):,} customers have had 3")
     offers = reciprocity_story.describe_offers(result.kpis, result.offers)
-    assert f"{result.kpis['irrelevant_offer_share']:.0%} of {len(result.offers):,} offers" in offers
+    known = int((~result.offers["unknown_ownership"]).sum())
+    assert f"{result.kpis['irrelevant_offer_share']:.0%} of the {known:,} offers to customers with a vehicle" in offers
+    unknown = int(result.offers["unknown_ownership"].sum())
+    assert f"A further {unknown:,} offers ({result.kpis['unknown_ownership_offer_share']:.0%} of all" in offers
     suppress = reciprocity.suppression_list(result.offers)
     assert f"{suppress['customer_id'].nunique():,} customers" in reciprocity_story.describe_suppression(suppress)
     view = reciprocity.selection_balance(result.balance, channel="sms", campaign_id="all", staff_id="all")
@@ -93,7 +105,7 @@ def test_knowledge_sentences_name_the_weakest_indicator_and_the_merge_count():
         "duplicate_share": 0.05,
         "record_quality_mean": 0.79,
     }
-    text = knowledge_story.describe_coverage(kpis)
+    text = knowledge_story.describe_coverage(kpis, (150, 1000))
     assert "**a vehicle on file** (60% of customers)" in text and "79% complete" in text and "5% of records" in text
     clusters = pd.DataFrame(
         {"cluster": [1, 1, 2, 2, 2], "customer_id": list("ABCDE"), "survivor": [True, False, True, False, False]}
@@ -101,31 +113,34 @@ def test_knowledge_sentences_name_the_weakest_indicator_and_the_merge_count():
     assert knowledge_story.describe_clusters(clusters) == "2 clusters hold 5 records; merging them removes 3 records."
 
 
-def test_knowledge_actions_coach_the_last_of_the_board_and_count_records():
-    board = pd.DataFrame(
-        {
-            "salesperson_id": ["S1", "S2"],
-            "record_quality": [0.9, 0.55],
-            "email_valid": [0.9, 0.7],
-            "phone_valid": [0.9, 0.3],
-            "postal_valid": [1.0, 0.9],
-            "has_vehicle": [0.8, 0.5],
-            "household_linked": [0.9, 0.35],
-        }
-    )
+def test_knowledge_actions_coach_only_a_salesperson_the_evidence_separates():
+    rng = np.random.default_rng(1)
     records = pd.DataFrame(
         {
-            "email_opt_in": pd.array([True, True, False, None], dtype="boolean"),
-            "email_valid": [False, True, False, False],
+            "salesperson_id": ["S1"] * 100 + ["S2"] * 100,
+            "record_quality": np.r_[rng.choice([0.8, 1.0], 100), rng.choice([0.4, 0.6], 100)],
+            "email_opt_in": pd.array([True] * 3 + [False] * 197, dtype="boolean"),
+            "email_valid": [False] + [True] * 199,
         }
     )
+    for column in ("email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_linked"):
+        records[column] = records.get(column, True)
+    records.loc[100:, "phone_valid"] = False
+    board = knowledge.salesperson_leaderboard(records)
+    people = knowledge.salesperson_evidence(records)
     clusters = pd.DataFrame({"cluster": [1, 1], "customer_id": ["A", "B"], "survivor": [True, False]})
     fix = pd.DataFrame({"customer_id": ["C9"], "missing": ["phone"], "value": [12345.0]})
-    todo = knowledge_story.actions({}, records, board, clusters, fix)
-    assert todo[0].startswith("Coach **S2**: records 55% complete against 90% for S1; weakest on phone valid (30%)")
-    assert "**1 duplicate records** into 1 surviving ones (first survivors: A)" in todo[1]
-    assert "**1 customers**" in todo[2]  # opted in, no valid e-mail
-    assert "worth 12,345 together: C9 (phone)" in todo[3]
+    todo = knowledge_story.actions(records, people, board, clusters, fix)
+    row = people.loc["S2"]
+    assert todo[0].kind == "coach" and todo[0].subject == "S2"
+    assert todo[0].text.startswith(f"Coach **S2**: records {row['mean']:.0%} complete (95% interval {row['lower']:.0%}")
+    assert "weakest on phone valid (0%)" in todo[0].text
+    assert "**1 duplicate records** into 1 surviving ones (first survivors: A)" in todo[1].text
+    assert "**1 customers**" in todo[2].text  # opted in, no valid e-mail
+    assert "worth 12,345 together: C9 (phone)" in todo[3].text
+    alike = records.assign(record_quality=rng.choice([0.6, 0.8], 200))
+    same = knowledge_story.actions(alike, knowledge.salesperson_evidence(alike), board, clusters, fix)
+    assert same[0].kind == "within_noise" and "No salesperson's records stand out" in same[0].text
 
 
 def test_cadence_sentences_name_the_weakest_and_strongest_step():
@@ -140,13 +155,12 @@ def test_cadence_sentences_name_the_weakest_and_strongest_step():
     text = cadence_story.describe_compliance(kpis, plan)
     assert "**a** (met by 50%" in text and "**b** (90%)" in text and percents(text)[2:] == ["45%", "30%"]
     assert "median of 1 days" in text
+    steps = evidence.shares_vs_rest(pd.Series({"a": 50, "b": 90}), pd.Series({"a": 100, "b": 100}))
+    people = evidence.shares_vs_rest(
+        pd.Series({"S1": 270, "S2": 120}), pd.Series({"S1": 300, "S2": 300}), counts=pd.Series({"S1": 100, "S2": 100})
+    )
     scorecard = pd.DataFrame(
-        {
-            "salesperson_id": ["S1", "S2"],
-            "step_compliance": [0.9, 0.4],
-            "personalised_share": [0.8, 0.1],
-            "first_service_set": [0.6, 0.2],
-        }
+        {"salesperson_id": ["S1", "S2"], "personalised_share": [0.8, 0.1], "first_service_set": [0.6, 0.2]}
     )
     calls = pd.DataFrame(
         {
@@ -155,11 +169,20 @@ def test_cadence_sentences_name_the_weakest_and_strongest_step():
             "no_first_appointment": [True, False, True],
         }
     )
-    todo = cadence_story.actions(kpis, scorecard, calls, None)
-    assert todo[0].startswith("Fix the **a** step first: only 50%")
-    assert todo[1].startswith("Coach **S2**: meets 40% of due steps (best: S1 at 90%)")
-    assert "**3 recent buyers**" in todo[2] and "S2 (2), S1 (1)" in todo[2] and "2 of them" in todo[2]
-    assert todo[3].startswith("Book the first service")  # 40% set is under half
+    todo = cadence_story.actions(kpis, steps, people, scorecard, calls)
+    assert [a.kind for a in todo] == ["fix_step", "coach", "call", "book_first_service"]
+    assert todo[0].text.startswith("Fix the **a** step first: 50% of the 100 sales") and "against 90%" in todo[0].text
+    assert todo[1].text.startswith("Coach **S2**: meets 40% of due steps (95% interval 35%–46%, 100 sales)")
+    assert "against 90% for everyone else; 10% of first-year touches personalised" in todo[1].text
+    assert "**3 recent buyers**" in todo[2].text and "S2 (2), S1 (1)" in todo[2].text and "2 of them" in todo[2].text
+    alike = evidence.shares_vs_rest(
+        pd.Series({"S1": 150, "S2": 146, "S3": 2}),
+        pd.Series({"S1": 300, "S2": 300, "S3": 3}),
+        counts=pd.Series({"S1": 100, "S2": 100, "S3": 1}),
+    )
+    within = cadence_story.actions(kpis, steps, alike, scorecard, calls)[1]
+    assert within.kind == "within_noise" and "No salesperson stands out" in within.text
+    assert "(S3: too few sales to tell)" in within.text
 
 
 def test_cadence_selection_counts_the_chosen_sales(sample):
@@ -193,7 +216,9 @@ def test_engagement_sentences_carry_the_counts_and_rates(sample):
     )
     rates = engagement.email_rates(funnels)
     assert rates == {"opened": pytest.approx(0.2), "clicked": pytest.approx(0.02)}
-    assert percents(engagement_story.describe_email(rates))[:2] == ["20.0%", "2.0%"]
+    text = engagement_story.describe_email(rates, (200, 20, 1000))
+    assert percents(text)[:2] == ["20.0%", "2.0%"]
+    assert "20% of 1,000 here (e-mails sent in campaigns that were opened; 95% interval 18%–23%)" in text
     assert engagement.email_rates(funnels[funnels["channel"] == "sms"]) == {"opened": None, "clicked": None}
     shift = {"estimate": 1234.4, "low": -50.0, "high": 2500.6}
     assert "about **1,234** (interval -50 to 2,501)" in engagement_story.describe_shift("mail", "email", 1000, shift)
@@ -206,6 +231,7 @@ def test_engagement_model_story_names_the_clear_association():
             "estimate": [5.0, 300.0],
             "lower": [-2.0, 120.0],
             "upper": [12.0, 480.0],
+            "p": [0.2, 0.001],
             "events": [500, 40],
         }
     )
@@ -222,16 +248,23 @@ def test_engagement_model_story_names_the_clear_association():
             "per_cost_high": [3.0, 0.9],
         }
     )
-    todo = engagement_story.actions(
-        {},
-        model,
-        alloc,
-        pd.DataFrame({"channel": []}),
-        pd.DataFrame({"score": [], "days_since_last_event": [], "salesperson_id": []}),
-    )
+    lapsed = pd.DataFrame({"salesperson_id": ["S1", "S1", "S2"], "reachable": [True, True, False]})
+    todo = engagement_story.actions(model, alloc, pd.DataFrame({"channel": []}), lapsed)
     # 10% of mail (500) moved to email: 500 * (2.0 - 0.5) = 750, interval 500 * (1.0 - 0.9) to 500 * (3.0 - 0.1)
-    assert "10% of **mail** spend (500) to **email**" in todo[0] and "about 750 (interval 50 to 1,450)" in todo[0]
-    assert todo[-1] == "Make more of what goes with revenue: clinic."
+    assert todo[0].kind == "shift_budget" and todo[0].subject == "mail->email"
+    assert (
+        "10% of **mail** spend (500) to **email**" in todo[0].text
+        and "about 750 (interval 50 to 1,450)" in todo[0].text
+    )
+    assert [a.kind for a in todo[1:]] == ["re_engage", "ask_consent", "grow_channel"]
+    assert "**2 customers**" in todo[1].text and "**1 lapsed customers**" in todo[2].text
+    assert todo[3].subject == "clinic" and todo[3].evidence.lower == 120.0
+    overlapping = alloc.assign(per_cost_low=[0.4, 0.1])  # email's interval reaches below mail's upper bound
+    assert engagement_story.actions(model, overlapping, pd.DataFrame({"channel": []}), lapsed)[0].kind == "run_holdout"
+    worse = engagement.RevenueModel(coefficients, 1500, 0.05, 230.0, 220.0, [])  # loses to the baseline
+    assert "grow_channel" not in [
+        a.kind for a in engagement_story.actions(worse, alloc, pd.DataFrame({"channel": []}), lapsed)
+    ]
 
 
 def test_alignment_sentences_name_the_departments():
@@ -245,3 +278,20 @@ def test_the_line_under_the_title(sample):
     assert dealer_line(sample, {"customers": 2000, "events": 12345}, "S04") == (
         f"**{sample.name}** · 2,000 customers · 12,345 events · data as of {sample.as_of_text} · salesperson S04"
     )
+
+
+def test_benchmarks_are_compared_like_for_like_or_shown_as_context():
+    # 33 of 100 buyers had their first service set at delivery; the benchmark is 36%: the interval
+    # 25%-43% holds it, so no verdict
+    near = compare(33, 100, "first_service_scheduled_at_delivery")
+    assert near.startswith("33% of 100 here (first service appointment set on the day of the sale; 95% interval")
+    assert near.endswith("within noise of it.")
+    assert compare(640, 1000, "first_service_scheduled_at_delivery").endswith(": better.")
+    assert compare(300, 1000, "crm_email_missing_low", better="lower").endswith(": worse.")
+    assert context("service_retention_2yr").startswith("for context, not a like-for-like comparison: 54%")
+    with pytest.raises(ValueError, match="no measure of the same definition"):
+        compare(1, 2, "service_retention_2yr")
+    text = cadence_story.describe_hand_off(
+        {"first_service_set_share": 0.64, "first_service_show_rate": 0.85, "service_retention_12m": 0.75}, (33, 100)
+    )
+    assert "before the buyer left: 33% of 100" in text and "within noise of it" in text and "for context" in text

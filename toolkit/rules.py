@@ -45,6 +45,13 @@ def period_start(timestamps: pd.Series, period: str = "M") -> pd.Series:
     return timestamps.dt.to_period(period).dt.to_timestamp()
 
 
+def is_partial(period_starts: pd.Series, as_of: pd.Timestamp, period: str = "M") -> np.ndarray:
+    """Whether each month (or quarter) — given by its first day — is cut short by ``as_of``: it ends
+    after as_of, so its counts are not yet comparable with a whole one."""
+    ends = period_starts.dt.to_period(period).dt.end_time.dt.normalize()
+    return (ends > pd.Timestamp(as_of).normalize()).to_numpy(bool)
+
+
 def filter_period(df: pd.DataFrame, column: str, start: str = "", end: str = "") -> pd.DataFrame:
     """Rows whose ``column`` date falls between ``start`` and ``end`` (whole days, both included;
     blank means open-ended)."""
@@ -80,6 +87,15 @@ def outbound_touches(touches: pd.DataFrame, columns: list[str] | None = None) ->
     if sent[:first].all():  # loaded tables hold outbound touches first: a slice, not a copy
         return chosen.iloc[:first] if first < len(sent) else chosen
     return chosen[sent]
+
+
+def is_follow_up(touches: pd.DataFrame) -> np.ndarray:
+    """Whether each touch is a follow-up a person made for that customer: sent by the dealership,
+    ``staff_id`` set and ``campaign_id`` blank. A CRM's automated sold-workflow e-mail in the
+    salesperson's name counts; a marketing campaign that lands in the same days does not."""
+    return (
+        is_outbound(touches) & touches["staff_id"].notna().to_numpy(bool) & touches["campaign_id"].isna().to_numpy(bool)
+    )
 
 
 def is_paid(repair_orders: pd.DataFrame) -> np.ndarray:

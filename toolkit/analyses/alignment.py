@@ -8,6 +8,9 @@ gap between departments means they do not see the same dealership.
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pandas as pd
 
 STRONGLY_ALIGNED = 4.5  # a respondent whose mean score is at least this is strongly aligned
@@ -24,12 +27,15 @@ def respondent_means(survey: pd.DataFrame) -> pd.DataFrame:
 
 
 def summarise_departments(survey: pd.DataFrame) -> pd.DataFrame:
-    """Per department: respondents, mean score, and the spread (standard deviation) of
-    respondents' means within it — a wide spread means the department disagrees with itself."""
+    """Per department: respondents, mean score with its 95% interval (``low``/``high``, none for a
+    single respondent), and the spread (standard deviation) of respondents' means within it — a wide
+    spread means the department disagrees with itself."""
     people = respondent_means(survey)
     out = people.groupby("department").agg(
         respondents=("respondent_id", "nunique"), mean_score=("mean_score", "mean"), spread=("mean_score", "std")
     )
+    evidence = department_evidence(survey)
+    out["low"], out["high"] = evidence["lower"], evidence["upper"]
     return out.sort_values("mean_score", ascending=False).reset_index()
 
 
@@ -126,3 +132,46 @@ def statement_gaps(survey: pd.DataFrame, statements: pd.DataFrame) -> pd.DataFra
 def statements_to_work_on(gaps: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """The ``n`` statements to work on first: lowest overall agreement, the wider gap breaking ties."""
     return gaps.sort_values(["mean_score", "gap"], ascending=[True, False]).head(n).reset_index(drop=True)
+
+
+MIN_RESPONDENTS = 3  # a department with fewer respondents is "too few to tell"
+
+
+def department_evidence(survey: pd.DataFrame) -> pd.DataFrame:
+    """Per department: its respondents' mean score against everyone else's, with the 95% interval,
+    Welch's test corrected for how many departments were compared (Holm) and a verdict
+    (:func:`toolkit.analyses.evidence.means_vs_rest`); ``n`` is its respondents."""
+    from toolkit.analyses.evidence import means_vs_rest
+
+    people = respondent_means(survey)
+    return means_vs_rest(people["mean_score"], people["department"], min_n=MIN_RESPONDENTS)
+
+
+def widest_gap_chance(survey: pd.DataFrame, permutations: int = 2000, seed: int = 0) -> float | None:
+    """How often chance alone gives a statement gap between departments as wide as the widest one
+    seen: respondents' departments are shuffled ``permutations`` times and the widest gap over all
+    statements recomputed each time (a permutation test of the largest gap). None without answers."""
+    if survey.empty:
+        return None
+    answers = survey.pivot_table(index=["respondent_id", "department"], columns="question_id", values="score")
+    scores = answers.to_numpy(float)
+    departments = answers.index.get_level_values("department").to_numpy()
+    rng = np.random.default_rng(seed)
+
+    def widest(labels: np.ndarray) -> float:
+        with warnings.catch_warnings():  # a department that skipped a statement has no mean on it
+            warnings.simplefilter("ignore", RuntimeWarning)
+            means = np.vstack([np.nanmean(scores[labels == d], axis=0) for d in np.unique(labels)])
+            return float(np.nanmax(np.nanmax(means, axis=0) - np.nanmin(means, axis=0)))
+
+    seen = widest(departments)
+    as_wide = sum(widest(rng.permutation(departments)) >= seen - 1e-12 for _ in range(permutations))
+    return (as_wide + 1) / (permutations + 1)
+
+
+def tied_with(summary: pd.DataFrame, position: int, digits: int = 2) -> list[str]:
+    """The departments whose mean score, shown to ``digits`` decimals, equals that of the department
+    at ``position`` of :func:`summarise_departments` (0 the highest, -1 the lowest): a tie is named
+    as one."""
+    value = round(float(summary.iloc[position]["mean_score"]), digits)
+    return list(summary.loc[summary["mean_score"].round(digits) == value, "department"])

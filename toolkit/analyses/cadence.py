@@ -29,18 +29,28 @@ def horizon(plan: pd.DataFrame) -> int:
 def touches_after_sales(sales: pd.DataFrame, touches: pd.DataFrame, max_days: int) -> pd.DataFrame:
     """Every (sale, outbound touch of the same customer) pair 0..max_days days after the sale:
     ``sale`` and ``touch`` (row positions in ``sales`` and ``touches``), ``day`` (whole days after
-    the sale) and ``template``. ``attrs["max_days"]`` records how far the pairs reach."""
+    the sale), ``template``, ``after_sale`` (the touch is at or after the sale's moment: a touch
+    earlier on the sale day is not follow-up), ``follow_up`` (:func:`toolkit.rules.is_follow_up`
+    and after the sale) and ``campaign`` (a campaign touch after the sale).
+    ``attrs["max_days"]`` records how far the pairs reach."""
     sale_customer, touch_customer = joins.codes(sales["customer_id"], touches["customer_id"])
     touch_customer[~rules.is_outbound(touches)] = -1
     sale, touch = joins.pair_rows(sale_customer, touch_customer)
     day = rules.days(touches["occurred_at"])[touch] - rules.days(sales["sold_at"])[sale]
     keep = (day >= 0) & (day <= max_days)
+    sale, touch = sale[keep], touch[keep]
+    after = (
+        touches["occurred_at"].to_numpy("datetime64[ns]")[touch] >= sales["sold_at"].to_numpy("datetime64[ns]")[sale]
+    )
     pairs = pd.DataFrame(
         {
-            "sale": sale[keep].astype(np.int32),
-            "touch": touch[keep],
+            "sale": sale.astype(np.int32),
+            "touch": touch,
             "day": day[keep].astype(np.int32),
-            "template": touches["template"].array.take(touch[keep]),
+            "template": touches["template"].array.take(touch),
+            "after_sale": after,
+            "follow_up": after & rules.is_follow_up(touches)[touch],
+            "campaign": after & touches["campaign_id"].notna().to_numpy(bool)[touch],
         }
     )
     pairs.attrs["max_days"] = max_days
@@ -67,7 +77,7 @@ def sale_follow_up(
     out = plan_steps(out, pairs, plan)
     n = len(out)
     sale, day = pairs["sale"].to_numpy(), pairs["day"].to_numpy()
-    within = day <= max(YEAR, int(plan["end"].max()) if len(plan) else 0)
+    within = (day <= max(YEAR, int(plan["end"].max()) if len(plan) else 0)) & counted(pairs, plan)
     first = pd.Series(day[within]).groupby(sale[within]).min()
     out["days_to_first_touch"] = first.reindex(range(n)).to_numpy(float)
     year = day <= YEAR
@@ -87,18 +97,52 @@ def plan_steps(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) 
             f"a window ends on day {int(plan['end'].max())}; the touches were paired with sales "
             f"up to day {reach} only (recompute them with cadence.horizon(plan))"
         )
-    out = per_sale[PER_SALE].copy()
+    out = _steps_met(per_sale[PER_SALE].copy(), pairs, counted(pairs, plan), plan)
+    steps = list(plan["step"])
+    out["steps_met"] = out[steps].sum(axis=1).astype(int)
+    out["steps_due"] = out[steps].notna().sum(axis=1)
+    return out
+
+
+def _steps_met(out: pd.DataFrame, pairs: pd.DataFrame, chosen: np.ndarray, plan: pd.DataFrame) -> pd.DataFrame:
+    """``out`` (sales with days_since_sale) with a column per step: met by a ``chosen`` pair in its
+    window, NA while the window is still open."""
     age = out["days_since_sale"].to_numpy()
-    sale, day = pairs["sale"].to_numpy(), pairs["day"].to_numpy()
+    sale, day = pairs["sale"].to_numpy()[chosen], pairs["day"].to_numpy()[chosen]
     for step in plan.itertuples():
         met = np.zeros(len(out), bool)
         met[sale[(day >= step.start) & (day <= step.end)]] = True
         out[step.step] = pd.array(met, dtype="boolean")
         out.loc[~window_closed(age, step.end), step.step] = pd.NA
-    steps = list(plan["step"])
-    out["steps_met"] = out[steps].sum(axis=1).astype(int)
-    out["steps_due"] = out[steps].notna().sum(axis=1)
     return out
+
+
+SOURCES = {"follow_up": "a person's follow-up", "campaign": "campaign broadcasts"}
+
+
+def compliance_by_source(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """Per step: the share of eligible sales with a person's follow-up touch in the window, beside
+    the share with a campaign broadcast in it (which the plan does not count), with counts and
+    95% intervals — so campaign mail is seen for what it is, not credited to the salesperson."""
+    from toolkit.analyses.evidence import share_interval
+
+    rows = []
+    for column, source in SOURCES.items():
+        met = _steps_met(per_sale[["days_since_sale"]].copy(), pairs, pairs[column].to_numpy(bool), plan)
+        for step in plan["step"]:
+            known = met[step].dropna()
+            rows.append({"step": step, "source": source, "eligible_sales": len(known), "met": int(known.sum())})
+    out = pd.DataFrame(rows)
+    out["compliance"] = out["met"] / out["eligible_sales"].where(out["eligible_sales"] > 0)
+    out["lower"], out["upper"] = share_interval(out["met"], out["eligible_sales"])
+    return out
+
+
+def counted(pairs: pd.DataFrame, plan: pd.DataFrame) -> np.ndarray:
+    """Which touch pairs can meet a step of ``plan``: a person's follow-up touches, or every
+    outbound touch after the sale when the plan says ``counts = "all"``."""
+    column = "after_sale" if plan.attrs.get("counts", "follow_up") == "all" else "follow_up"
+    return pairs[column].to_numpy(bool)
 
 
 def _longest_silence(age: np.ndarray, sale: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -158,7 +202,9 @@ def _hand_off(
 def kpis(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> dict:
     """The sold_follow_up KPIs.
 
-    - ``step_compliance``: step → share of sales whose window has closed with ≥1 outbound touch in it;
+    - ``step_compliance``: step → share of sales whose window has closed with ≥1 follow-up touch in
+      it (a person's touch for the buyer after the sale; every outbound touch if the plan's
+      ``counts`` is "all");
     - ``full_cadence_share``: of sales old enough for every step, the share that met every step;
     - ``personalised_share``: of outbound touches 0–365 days after a sale of their customer, the
       share not sent from a template;
@@ -167,7 +213,7 @@ def kpis(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> dic
     - ``first_service_show_rate``: of those first appointments already due, the share shown;
     - ``service_retention_12m``: of sales ≥ 365 days old, the share whose buyer opened a
       non-internal repair order 1–365 days after the sale;
-    - ``median_days_to_first_touch``: over sales with a touch, the median days to the first one.
+    - ``median_days_to_first_touch``: over sales with a follow-up touch, the median days to the first.
     """
     steps = list(plan["step"])
     full = per_sale[per_sale[steps].notna().all(axis=1)]
@@ -205,13 +251,19 @@ def compliance_by(per_sale: pd.DataFrame, plan: pd.DataFrame, by: str) -> pd.Dat
 def summarise_salespeople(
     per_sale: pd.DataFrame, plan: pd.DataFrame, staff: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """Per salesperson: sales, steps met of steps due, personalised share of first-year touches,
-    median days to first touch, first service set and 12-month retention — the follow-up scorecard."""
+    """Per salesperson: sales, steps met of steps due with its 95% interval and how it compares
+    with everyone else (:func:`salesperson_evidence`), personalised share of first-year touches,
+    median days to first touch, first service set and 12-month retention — the follow-up scorecard.
+    Ranked by step compliance, those too few to tell last."""
     g = per_sale.groupby("salesperson_id")
+    people = salesperson_evidence(per_sale)
     out = pd.DataFrame(
         {
             "sales": g.size(),
             "step_compliance": rules.ratios(g["steps_met"].sum(), g["steps_due"].sum()),
+            "compliance_low": people["lower"],
+            "compliance_high": people["upper"],
+            "against_the_rest": people["verdict"],
             "personalised_share": rules.ratios(g["personalised_first_year"].sum(), g["touches_first_year"].sum()),
             "median_days_to_first_touch": g["days_to_first_touch"].median(),
             "median_longest_silence": g["longest_silence"].median(),
@@ -225,7 +277,33 @@ def summarise_salespeople(
     out = out.reset_index()
     if staff is not None and "name" in staff:
         out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
-    return out.sort_values("step_compliance", ascending=False, ignore_index=True)
+    small = out["against_the_rest"].eq("too few")
+    return (
+        out.assign(_small=small)
+        .sort_values(["_small", "step_compliance"], ascending=[True, False], ignore_index=True)
+        .drop(columns="_small")
+    )
+
+
+def salesperson_evidence(per_sale: pd.DataFrame) -> pd.DataFrame:
+    """Per salesperson: steps met of steps due against everyone else's, with the 95% interval,
+    the Holm-corrected test and a verdict (:func:`toolkit.analyses.evidence.shares_vs_rest`); ``n``
+    is the salesperson's sales with a step due, which is what "too few to tell" counts."""
+    from toolkit.analyses.evidence import shares_vs_rest
+
+    g = per_sale[per_sale["steps_due"] > 0].groupby("salesperson_id")
+    return shares_vs_rest(g["steps_met"].sum(), g["steps_due"].sum(), counts=g.size())
+
+
+def step_evidence(per_sale: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
+    """Per step: the share of eligible sales that met it against the other steps pooled, with the
+    95% interval, the Holm-corrected test and a verdict; ``n`` is the eligible sales."""
+    from toolkit.analyses.evidence import shares_vs_rest
+
+    steps = list(plan["step"])
+    met = pd.Series({s: int(per_sale[s].dropna().sum()) for s in steps})
+    eligible = pd.Series({s: int(per_sale[s].notna().sum()) for s in steps})
+    return shares_vs_rest(met, eligible)
 
 
 def touch_heatmap(pairs: pd.DataFrame, per_sale: pd.DataFrame, weeks: int = 53) -> pd.DataFrame:
@@ -316,9 +394,17 @@ def funnel(per_sale: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def compliance_by_month(per_sale: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
-    """The mean of the steps' compliance per month of sale."""
-    return compliance_by(per_sale, plan, "month").groupby("month", as_index=False)["compliance"].mean()
+def at_delivery(per_sale: pd.DataFrame) -> tuple[int, int]:
+    """(Sales whose first service appointment was set on the day of the sale, sales): the measure
+    of the at-delivery benchmark's definition."""
+    return int(per_sale["first_appointment_set_at_delivery"].sum()), len(per_sale)
+
+
+def compliance_by_month(per_sale: pd.DataFrame, plan: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The mean of the steps' compliance per month of sale; ``partial`` marks the month as_of cuts
+    short."""
+    out = compliance_by(per_sale, plan, "month").groupby("month", as_index=False)["compliance"].mean()
+    return out.assign(partial=rules.is_partial(out["month"], as_of))
 
 
 def salespeople(per_sale: pd.DataFrame) -> list[str]:

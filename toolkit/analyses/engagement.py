@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses.evidence import share_interval
 from toolkit.inputs.schema import EVENT_TYPES
 from toolkit.rules import RESPONSE_DAYS, YEAR, in_window
 
@@ -44,10 +45,11 @@ def top_event_type(activity: dict) -> str:
     return max(counts, key=counts.get)
 
 
-def events_by_month(events: pd.DataFrame) -> pd.DataFrame:
-    """Events per month and type."""
+def events_by_month(events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Events per month and type; ``partial`` marks the month as_of cuts short."""
     month = rules.period_start(events["occurred_at"]).rename("month")
-    return events.groupby([month, "type"]).size().rename("events").reset_index()
+    out = events.groupby([month, "type"]).size().rename("events").reset_index()
+    return out.assign(partial=rules.is_partial(out["month"], as_of))
 
 
 def engagement_scores(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -70,7 +72,8 @@ def engagement_scores(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.T
 
 
 def engagement_by_segment(scores: pd.DataFrame, sales: pd.DataFrame, by: str = "buyer") -> pd.DataFrame:
-    """Mean score and share engaged (score > 0) by segment: ``buyer`` (bought here or not) or a column."""
+    """Mean score and share engaged (score > 0) with its 95% interval, by segment: ``buyer`` (bought
+    here or not) or a column."""
     s = pd.DataFrame({"score": scores["score"], "engaged": scores["score"] > 0})
     key = (
         pd.Series(
@@ -81,11 +84,14 @@ def engagement_by_segment(scores: pd.DataFrame, sales: pd.DataFrame, by: str = "
         if by == "buyer"
         else scores[by]
     )
-    return (
+    out = (
         s.groupby(key)
-        .agg(customers=("score", "size"), mean_score=("score", "mean"), engaged_share=("engaged", "mean"))
+        .agg(customers=("score", "size"), mean_score=("score", "mean"), engaged=("engaged", "sum"))
         .reset_index()
     )
+    out["engaged_share"] = out["engaged"] / out["customers"]
+    out["engaged_low"], out["engaged_high"] = share_interval(out.pop("engaged"), out["customers"])
+    return out
 
 
 def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None) -> pd.DataFrame:
@@ -126,6 +132,14 @@ def email_rates(funnels: pd.DataFrame) -> dict:
     when there is no e-mail campaign."""
     email = funnels[funnels["channel"] == "email"]
     return {rate: float(email[rate].mean()) if len(email) else None for rate in ("opened", "clicked")}
+
+
+def email_totals(funnels: pd.DataFrame) -> tuple[int, int, int]:
+    """(Campaign e-mails opened, clicked, sent), pooled over the e-mail campaigns: the measure of
+    the industry open and click rates' definition."""
+    email = funnels[funnels["channel"] == "email"]
+    sent = email["sent"].to_numpy(float)
+    return (int(round((email["opened"] * sent).sum())), int(round((email["clicked"] * sent).sum())), int(sent.sum()))
 
 
 def score_bands(scores: pd.DataFrame, width: int = 2, top: int = 20) -> pd.DataFrame:
@@ -261,6 +275,7 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
             "estimate": np.nan,
             "lower": np.nan,
             "upper": np.nan,
+            "p": np.nan,
             "events": [int(totals[t]) for t in EVENT_TYPES],
         }
     )
@@ -275,7 +290,12 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
     coefficients = empty.copy()
     for t in used:
         i = coefficients.index[coefficients["type"] == t][0]
-        coefficients.loc[i, ["estimate", "lower", "upper"]] = [fit.params[t], ci.loc[t, 0], ci.loc[t, 1]]
+        coefficients.loc[i, ["estimate", "lower", "upper", "p"]] = [
+            fit.params[t],
+            ci.loc[t, 0],
+            ci.loc[t, 1],
+            fit.pvalues[t],
+        ]
     r2 = mae = mae_base = None
     if test.sum() >= 10:
         pred = fit.predict(X[test])
@@ -373,6 +393,41 @@ def budget_shift(alloc: pd.DataFrame, source: str, target: str, amount: float) -
     low = amount * (a.loc[target, "per_cost_low"] - a.loc[source, "per_cost_high"])
     high = amount * (a.loc[target, "per_cost_high"] - a.loc[source, "per_cost_low"])
     return {"estimate": float(est), "low": float(low), "high": float(high)}
+
+
+def clear_associations(model: RevenueModel) -> pd.DataFrame:
+    """The event types that go with more later revenue beyond doubt: a positive estimate whose
+    p-value stays under 5% after correcting for how many types were tested (Holm), in a model that
+    predicts held-out customers better than tenure and prior revenue alone. Empty otherwise."""
+    from statsmodels.stats.multitest import multipletests
+
+    from toolkit.analyses.evidence import ALPHA
+
+    estimated = model.coefficients.dropna(subset=["p"])
+    beats_baseline = (
+        model.mae_holdout is not None and model.mae_baseline is not None and (model.mae_holdout < model.mae_baseline)
+    )
+    if estimated.empty or not beats_baseline:
+        return estimated.iloc[0:0]
+    adjusted = multipletests(estimated["p"].to_numpy(float), alpha=ALPHA, method="holm")[1]
+    return estimated[(adjusted < ALPHA) & (estimated["estimate"] > 0).to_numpy()].sort_values(
+        "estimate", ascending=False
+    )
+
+
+def returns_separate(alloc: pd.DataFrame, source: str, target: str) -> bool:
+    """Whether ``target``'s revenue per unit of cost is above ``source``'s beyond their intervals."""
+    a = alloc.set_index("channel")
+    return bool(a.loc[target, "per_cost_low"] > a.loc[source, "per_cost_high"])
+
+
+def lapsed(scores: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """Customers with no engagement in over a year, with ``reachable``: they opted in to e-mail or
+    text messages (the others must be asked for consent before any re-engagement message)."""
+    out = scores[(scores["score"] == 0) & scores["days_since_last_event"].gt(YEAR)]
+    consent = customers.set_index("customer_id")[["email_opt_in", "sms_opt_in"]].fillna(False).astype(bool)
+    reachable = consent.any(axis=1).reindex(out["customer_id"], fill_value=False).to_numpy()
+    return out.assign(reachable=reachable)
 
 
 def kpis(activity: dict, model: RevenueModel, alloc: pd.DataFrame) -> dict:

@@ -200,29 +200,50 @@ def household_view(records: pd.DataFrame, vehicles: pd.DataFrame) -> dict:
 
 
 def salesperson_leaderboard(records: pd.DataFrame, staff: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per salesperson: customers and the share with each indicator, and the mean record quality —
-    what a dealer could reward. Best first."""
+    """Per salesperson: customers and the share with each indicator, and the mean record quality
+    with its 95% interval and how it compares with everyone else's (:func:`salesperson_evidence`)
+    — what a dealer could reward. Best first; those with too few customers to tell last."""
     g = records.groupby("salesperson_id")
     out = g[INDICATORS].mean().astype(float)
     out.insert(0, "customers", g.size())
     out["record_quality"] = g["record_quality"].mean()
+    people = salesperson_evidence(records)
+    out["quality_low"], out["quality_high"] = people["lower"], people["upper"]
+    out["against_the_rest"] = people["verdict"]
     out = out.reset_index()
     if staff is not None and "name" in staff:
         out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
-    return out.sort_values("record_quality", ascending=False, ignore_index=True)
+    small = out["against_the_rest"].eq("too few")
+    return (
+        out.assign(_small=small)
+        .sort_values(["_small", "record_quality"], ascending=[True, False], ignore_index=True)
+        .drop(columns="_small")
+    )
 
 
-def quality_by_cohort(records: pd.DataFrame) -> pd.DataFrame:
-    """Mean record quality of customers by the quarter their record was created."""
+def salesperson_evidence(records: pd.DataFrame) -> pd.DataFrame:
+    """Per salesperson: the mean record quality of their customers against everyone else's, with
+    the 95% interval, Welch's test corrected for how many were compared (Holm) and a verdict
+    (:func:`toolkit.analyses.evidence.means_vs_rest`); ``n`` is their customers."""
+    from toolkit.analyses.evidence import means_vs_rest
+
+    assigned = records[records["salesperson_id"].notna()]
+    return means_vs_rest(assigned["record_quality"], assigned["salesperson_id"])
+
+
+def quality_by_cohort(records: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Mean record quality of customers by the quarter their record was created; ``partial`` marks
+    the quarter as_of cuts short."""
     r = records.dropna(subset=["created_at"])
     cohort = rules.period_start(r["created_at"], "Q")
-    return (
+    out = (
         r.groupby(cohort)["record_quality"]
         .agg(["mean", "size"])
         .rename(columns={"mean": "record_quality", "size": "customers"})
         .rename_axis("cohort")
         .reset_index()
     )
+    return out.assign(partial=rules.is_partial(out["cohort"], as_of, "Q"))
 
 
 def customer_value(records: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame) -> pd.DataFrame:
@@ -307,6 +328,12 @@ def inspect_record(customer_id: str, records: pd.DataFrame, clusters: pd.DataFra
         "vehicles": int(r["vehicles"]),
         "likely_duplicates": dupes["customer_id"].tolist(),
     }
+
+
+def email_blank(records: pd.DataFrame) -> tuple[int, int]:
+    """(Customer records whose e-mail field is blank, records): the measure of the CRM benchmark's
+    definition (no e-mail address at all, whether or not a stored one would work)."""
+    return int(records["email"].isna().sum()), len(records)
 
 
 def created_years(records: pd.DataFrame) -> tuple[int, int]:

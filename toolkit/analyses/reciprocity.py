@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses.evidence import share_interval
 from toolkit.inputs.config import Rules
 from toolkit.rules import RESPONSE_DAYS, outbound_touches, ratio, ratios
 
@@ -78,15 +79,17 @@ def with_response(balance: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
 
 
 def offer_relevance(balance: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
-    """Touches with an ``offer_make``: ``irrelevant`` when the customer owns no vehicle of that make
-    (and, where ``offer_segment`` is given, none of that segment either)."""
+    """Touches with an ``offer_make``: ``unknown_ownership`` when the customer has no vehicle on
+    file at all (whether the offer fits cannot be told), else ``irrelevant`` when they own no
+    vehicle of that make (and, where ``offer_segment`` is given, none of that segment either)."""
     offers = balance[balance["offer_make"].notna().to_numpy()].copy()
     owner = vehicles["customer_id"]
     offers["owns_make"] = _owns(offers["customer_id"], offers["offer_make"], owner, vehicles["make"])
     offers["owns_segment"] = offers["offer_segment"].isna().to_numpy() | _owns(
         offers["customer_id"], offers["offer_segment"], owner, vehicles["segment"]
     )
-    offers["irrelevant"] = ~offers["owns_make"] | ~offers["owns_segment"]
+    offers["unknown_ownership"] = ~joins.isin(offers["customer_id"], owner)
+    offers["irrelevant"] = ~offers["unknown_ownership"] & (~offers["owns_make"] | ~offers["owns_segment"])
     return offers
 
 
@@ -130,8 +133,10 @@ def kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dic
 
     - ``give_ask_ratio``: outbound touches that give ÷ outbound touches that ask;
     - ``ask_only_share`` / ``give_only_share``: shares of outbound touches;
-    - ``irrelevant_offer_share``: of touches with an offer make, the share sent to a customer who
-      owns no vehicle of that make;
+    - ``irrelevant_offer_share``: of touches with an offer make sent to a customer with a vehicle on
+      file, the share for a make that customer owns no vehicle of;
+    - ``unknown_ownership_offer_share``: of touches with an offer make, the share sent to a customer
+      with no vehicle on file (unknown, not irrelevant);
     - ``engagement_after_give_rate`` / ``engagement_after_ask_only_rate``: share of giving (resp.
       ask-only) touches followed by an event of the customer within 7 calendar days;
     - ``median_longest_ask_streak``: the median, over customers with an outbound touch, of their
@@ -145,7 +150,8 @@ def kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dic
         "give_ask_ratio": ratio(gives.sum(), asks),
         "ask_only_share": float(ask_only.mean()) if n else None,
         "give_only_share": float(balance["give_only"].to_numpy(bool).mean()) if n else None,
-        "irrelevant_offer_share": float(offers["irrelevant"].mean()) if len(offers) else None,
+        "irrelevant_offer_share": rules.share(offers.loc[~offers["unknown_ownership"], "irrelevant"]),
+        "unknown_ownership_offer_share": rules.share(offers["unknown_ownership"]),
         "engagement_after_give_rate": float(responded[gives].mean()) if gives.any() else None,
         "engagement_after_ask_only_rate": float(responded[ask_only].mean()) if ask_only.any() else None,
         "median_longest_ask_streak": float(streaks.median()) if len(streaks) else None,
@@ -154,7 +160,7 @@ def kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dic
 
 def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:
     """Per group (campaign_id, channel, staff_id, month …): touches, gives, asks, give/ask ratio,
-    ask-only share and response rate."""
+    ask-only share and response rate with its 95% interval (``response_low``/``response_high``)."""
     flags = [c for c in ("gives_any", "asks_any", "ask_only", "responded") if c in balance]
     key = month_of(balance["occurred_at"]) if by == "month" else balance[by]
     g = balance[flags].groupby(key.rename(by))
@@ -168,6 +174,7 @@ def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:
     )
     if "responded" in balance:
         out["response_rate"] = g["responded"].mean().astype(float)
+        out["response_low"], out["response_high"] = share_interval(g["responded"].sum(), out["touches"])
     out["give_ask_ratio"] = ratios(out["gives"], out["asks"])
     return out.reset_index()
 
@@ -189,9 +196,11 @@ def month_of(timestamps: pd.Series) -> pd.Series:
     return rules.period_start(timestamps).rename("month")
 
 
-def kind_by_month(balance: pd.DataFrame) -> pd.DataFrame:
-    """Touches per month by kind (ask only, give only, gives and asks, neither) — for a stacked chart."""
-    return balance.groupby([month_of(balance["occurred_at"]), balance["kind"]]).size().rename("touches").reset_index()
+def kind_by_month(balance: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Touches per month by kind (ask only, give only, gives and asks, neither) — for a stacked
+    chart; ``partial`` marks the month as_of cuts short."""
+    out = balance.groupby([month_of(balance["occurred_at"]), balance["kind"]]).size().rename("touches").reset_index()
+    return out.assign(partial=rules.is_partial(out["month"], as_of))
 
 
 def customer_balance(balance: pd.DataFrame, streaks: pd.Series, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -280,6 +289,23 @@ def offers_by_make(offers: pd.DataFrame) -> pd.DataFrame:
     """Per offered make: offers sent and the share that went to customers owning none of that make."""
     return (
         offers.groupby("offer_make")
-        .agg(offers=("touch_id", "size"), irrelevant_share=("irrelevant", "mean"))
+        .agg(
+            offers=("touch_id", "size"),
+            irrelevant_share=("irrelevant", "mean"),
+            unknown_ownership_share=("unknown_ownership", "mean"),
+        )
         .reset_index()
     )
+
+
+def response_evidence(balance: pd.DataFrame) -> pd.DataFrame:
+    """Response within 7 days of giving touches against ask-only touches, each with its count and
+    95% interval and the two-proportion test between them (rows ``gives`` and ``asks only``; see
+    :func:`toolkit.analyses.evidence.shares_vs_rest`)."""
+    from toolkit.analyses.evidence import shares_vs_rest
+
+    gives, ask_only = balance["gives_any"].to_numpy(bool), balance["ask_only"].to_numpy(bool)
+    responded = balance["responded"].to_numpy(bool)
+    successes = pd.Series({"gives": int(responded[gives].sum()), "asks only": int(responded[ask_only].sum())})
+    trials = pd.Series({"gives": int(gives.sum()), "asks only": int(ask_only.sum())})
+    return shares_vs_rest(successes, trials)

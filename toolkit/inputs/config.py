@@ -16,34 +16,48 @@ from toolkit.errors import UsageError
 from toolkit.inputs.schema import ASK_TAGS, GIVE_TAGS
 from toolkit.resources import read_toml, shipped
 
+PLAN_COUNTS = {
+    "follow_up": "a touch a person made for the buyer (staff_id set, no campaign), on or after the sale",
+    "all": "any outbound touch on or after the sale, campaign broadcasts included",
+}
+
 
 def load_plan(path: str | Path | None = None) -> pd.DataFrame:
-    """The cadence plan: step, start, end (days after the sale, inclusive) and label, in window order.
+    """The cadence plan: step, start, end (days after the sale, inclusive) and label, in window order;
+    ``attrs["counts"]`` says which touches meet a step (``counts`` in the file, one of
+    :data:`PLAN_COUNTS`; by default a person's follow-up touches only).
 
     Raises UsageError naming the file and step when a window is not two whole
-    numbers 0 ≤ start ≤ end.
+    numbers 0 ≤ start ≤ end, or naming ``counts`` when it is not one of those.
     """
     path = Path(path) if path else shipped("data", "cadence.toml")
     try:
-        steps = read_toml(path).get("steps", {})
+        doc = read_toml(path)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: a cadence plan in TOML ({exc})") from None
+    steps = doc.get("steps", {})
     if not steps:
         raise UsageError(f"{path}: a cadence plan needs at least one [steps.<name>] table with start and end")
     return plan_from_steps(
-        {name: (s.get("start"), s.get("end"), s.get("label", name)) for name, s in steps.items()}, source=str(path)
+        {name: (s.get("start"), s.get("end"), s.get("label", name)) for name, s in steps.items()},
+        source=str(path),
+        counts=doc.get("counts", "follow_up"),
     )
 
 
-def plan_from_steps(steps: dict[str, tuple], source: str = "the plan") -> pd.DataFrame:
+def plan_from_steps(steps: dict[str, tuple], source: str = "the plan", counts: str = "follow_up") -> pd.DataFrame:
     """A validated plan from ``{step: (start, end[, label])}``, as the plan editor produces."""
+    if counts not in PLAN_COUNTS:
+        raise UsageError(f"{source}: counts must be one of {', '.join(map(repr, PLAN_COUNTS))}, not {counts!r}")
     rows = []
     for name, window in steps.items():
         start, end, label = (*window, name)[:3]
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)) or not 0 <= start <= end:
             raise UsageError(f"{source}: step {name!r} needs whole days 0 <= start <= end, not {start!r}..{end!r}")
         rows.append({"step": name, "start": start, "end": end, "label": label})
-    return pd.DataFrame(rows).sort_values(["start", "end"], ignore_index=True)
+    plan = pd.DataFrame(rows).sort_values(["start", "end"], ignore_index=True)
+    plan.attrs["counts"] = counts
+    return plan
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from toolkit.presentation.frontend import is_interactive
@@ -77,7 +78,9 @@ def bars(
 
 
 def lines(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_format: str = "") -> alt.Chart:
-    """Lines of ``y`` over time ``x``, one per ``color`` group."""
+    """Lines of ``y`` over time ``x``, one per ``color`` group. Rows with ``partial`` true (a period
+    as_of cuts short) are drawn as open points off the line, so an unfinished month is not read as
+    a fall."""
     enc: dict[str, Any] = {
         "x": alt.X(f"{x}:T", title=None),
         "y": alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format) if y_format else alt.Axis(), title=y.replace("_", " ")),
@@ -86,7 +89,13 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_for
     if color:
         enc["color"] = alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " "))
         enc["tooltip"].append(alt.Tooltip(f"{color}:N"))
-    return _base(df, title).mark_line(point=True).encode(**enc)
+    if "partial" not in df or not df["partial"].any():
+        return _base(df, title).mark_line(point=True).encode(**enc)
+    whole, cut = df[~df["partial"]], df[df["partial"]].assign(note="so far (partial period)")
+    line = _base(whole, title).mark_line(point=True).encode(**enc)
+    tip = [*enc["tooltip"], alt.Tooltip("note:N", title="")]
+    point = alt.Chart(cut).mark_point(filled=False, size=70).encode(**{**enc, "tooltip": tip})
+    return line + point
 
 
 def heatmap(
@@ -106,25 +115,50 @@ def heatmap(
 
 
 def steps(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_format: str = ".0%") -> alt.Chart:
-    """Step lines (survival-style curves) of ``y`` against ``x``, one per ``color`` group."""
-    return (
+    """Step lines (survival-style curves) of ``y`` against ``x``, one per ``color`` group; with
+    ``low`` and ``high`` columns, each curve carries its 95% confidence band."""
+    colour = alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " "))
+    curves = (
         _base(df, title)
         .mark_line(interpolate="step-after")
         .encode(
             x=alt.X(f"{x}:Q", title=x.replace("_", " ")),
             y=alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format), title=y.replace("_", " ")),
-            color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
+            color=colour,
             tooltip=[f"{color}:N", alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=y_format)],
         )
     )
+    if not {"low", "high"} <= set(df.columns):
+        return curves
+    band = (
+        alt.Chart(df)
+        .mark_area(interpolate="step-after", opacity=0.12)
+        .encode(x=f"{x}:Q", y="low:Q", y2="high:Q", color=colour)
+    )
+    return band + curves
 
 
 def stacked(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> alt.Chart:
-    """Stacked bars of ``y`` per time ``x``, split by ``color``."""
+    """Stacked bars of ``y`` per time ``x``, split by ``color``; a month with ``partial`` true (as_of
+    cuts it short) is drawn faint, so its lower count is not read as a fall."""
+    if "partial" in df:
+        df = df.assign(month_is=np.where(df["partial"], "so far (partial month)", "whole month"))
+    faint = (
+        {
+            "opacity": alt.Opacity(
+                "month_is:N",
+                scale=alt.Scale(domain=["whole month", "so far (partial month)"], range=[1.0, 0.35]),
+                title=None,
+            )
+        }
+        if "partial" in df
+        else {}
+    )
     return (
         _base(df, title)
         .mark_bar()
         .encode(
+            **faint,
             x=alt.X(f"yearmonth({x}):T", title=None),
             y=alt.Y(f"sum({y}):Q", title=y.replace("_", " ")),
             color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
@@ -137,19 +171,30 @@ def stacked(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> alt.Cha
     )
 
 
-def grouped(df: pd.DataFrame, x: str, y: str, group: str, title: str, x_format: str = ".0%") -> alt.Chart:
-    """Horizontal bars of ``x`` per ``y``, side by side per ``group``."""
-    return (
+def grouped(
+    df: pd.DataFrame, x: str, y: str, group: str, title: str, x_format: str = ".0%", sort: list | None = None
+) -> alt.Chart:
+    """Horizontal bars of ``x`` per ``y`` (in ``sort`` order, else alphabetical), side by side per
+    ``group``; with ``lower`` and ``upper`` columns, each bar carries its 95% interval."""
+    enc: dict[str, Any] = {
+        "y": alt.Y(f"{y}:N", title=None, sort=sort),
+        "yOffset": alt.YOffset(f"{group}:N"),
+        "tooltip": [f"{y}:N", f"{group}:N", alt.Tooltip(f"{x}:Q", format=x_format)],
+    }
+    bars = (
         _base(df, title)
         .mark_bar()
         .encode(
             x=alt.X(f"{x}:Q", axis=alt.Axis(format=x_format), title=x.replace("_", " ")),
-            y=alt.Y(f"{y}:N", title=None),
-            yOffset=alt.YOffset(f"{group}:N"),
             color=alt.Color(f"{group}:N", scale=alt.Scale(range=PALETTE), title=group.replace("_", " ")),
-            tooltip=[f"{y}:N", f"{group}:N", alt.Tooltip(f"{x}:Q", format=x_format)],
+            **enc,
         )
     )
+    if not {"lower", "upper"} <= set(df.columns):
+        return bars
+    tip = [*enc["tooltip"], alt.Tooltip("lower:Q", format=x_format), alt.Tooltip("upper:Q", format=x_format)]
+    whiskers = alt.Chart(df).mark_rule(color="#1d2733").encode(x="lower:Q", x2="upper:Q", **{**enc, "tooltip": tip})
+    return bars + whiskers
 
 
 def intervals(

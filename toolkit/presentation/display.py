@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from toolkit.presentation.actions import Action
 from toolkit.presentation.words import number, share
 
 
@@ -16,9 +17,9 @@ def show_markdown(text: str) -> None:
     display(Markdown(text))
 
 
-def show_actions(actions: list[str]) -> None:
+def show_actions(actions: list[Action]) -> None:
     """The playbook's closing list of what to do next."""
-    show_markdown("\n".join(f"{i}. {a}" for i, a in enumerate(actions, 1)) if actions else "_No action needed._")
+    show_markdown("\n".join(f"{i}. {a.text}" for i, a in enumerate(actions, 1)) if actions else "_No action needed._")
 
 
 def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2) -> str:

@@ -8,7 +8,10 @@ the executed notebook and writes to ``results.json``.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
+
+from toolkit.presentation.actions import Action
 
 RESULTS_MIME = "application/vnd.dealer-playbook.results+json"
 
@@ -35,8 +38,9 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def record_results(playbook: str, dealer, kpis: dict) -> None:
-    """Record a playbook's KPIs for ``results.json`` (shares are fractions 0–1; no data → None)."""
+def record_results(playbook: str, dealer, kpis: dict, actions: Sequence[Action] = ()) -> None:
+    """Record a playbook's KPIs (shares are fractions 0–1; no data → None) and its "What to do
+    next" list for ``results.json``."""
     from IPython.display import display
 
     payload = {
@@ -44,6 +48,7 @@ def record_results(playbook: str, dealer, kpis: dict) -> None:
         "dealer": dealer.name,
         "as_of": dealer.as_of_text or None,
         "kpis": to_jsonable(kpis),
+        "actions": [to_jsonable(a.record()) for a in actions],
     }
     summary = ", ".join(f"{k}={v}" for k, v in payload["kpis"].items() if not isinstance(v, (dict, list)))
     display({RESULTS_MIME: payload, "text/plain": f"KPIs recorded: {summary}"}, raw=True)

@@ -179,6 +179,7 @@ class PlanEditor:
         import ipywidgets as w
 
         self._w, self.view, self.max_day = w, view, max_day
+        self.counts = plan.attrs.get("counts", "follow_up")  # an edit keeps which touches count
         self.rows: list[tuple] = []
         self.box = w.VBox()
         self.add = w.Button(description="Add a step", icon="plus")
@@ -228,7 +229,9 @@ class PlanEditor:
 
             raise UsageError("every step needs its own name")
         return plan_from_steps(
-            {r[0].value.strip(): (int(r[1].value), int(r[2].value)) for r in self.rows}, source="the edited plan"
+            {r[0].value.strip(): (int(r[1].value), int(r[2].value)) for r in self.rows},
+            source="the edited plan",
+            counts=self.counts,
         )
 
     def refresh(self) -> None:

@@ -20,6 +20,11 @@ def number(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
+def interval(row, digits: int = 0) -> str:
+    """A 95% interval of shares as text ("22%–28%") from a row with ``lower`` and ``upper``."""
+    return f"{share(row['lower'], digits)}–{share(row['upper'], digits)}"
+
+
 def benchmark_text(key: str) -> str:
     """One public benchmark as a sentence fragment, with its source (data/benchmarks.toml)."""
     b = benchmarks()[key]
@@ -27,20 +32,34 @@ def benchmark_text(key: str) -> str:
     return f"{share(b['value'])} — {b['measure']} ({b['source']}{year})"
 
 
-def compare(value: float | None, key: str, better: str = "higher") -> str:
-    """How the dealer's share stands against a public benchmark, in words."""
+def compare(successes: int, n: int, key: str, better: str = "higher") -> str:
+    """How the dealer's share (``successes`` of ``n``, a measure of the benchmark's own definition,
+    its ``compares_with``) stands against a public benchmark: better or worse only when the 95%
+    interval leaves the benchmark out, else "within noise of" it."""
+    from toolkit.analyses.evidence import share_interval
+
     b = benchmarks()[key]
-    if value is None or pd.isna(value):
+    if "compares_with" not in b:
+        raise ValueError(f"benchmark {key} has no measure of the same definition; show it with context()")
+    if not n:
         return f"There is no data to compare with the benchmark of {benchmark_text(key)}."
-    diff = value - b["value"]
-    if abs(diff) < 0.02:
-        verdict = "about level with it"
+    value = successes / n
+    lower, upper = (float(v) for v in share_interval(successes, n))
+    if lower <= b["value"] <= upper:
+        verdict = "within noise of it"
     else:
-        verdict = "better" if (diff > 0) == (better == "higher") else "worse"
-    side = "above" if diff > 0 else "below"
+        verdict = "better" if (value > b["value"]) == (better == "higher") else "worse"
+    side = "above" if value > b["value"] else "below"
     return (
-        f"{share(value)} here, {abs(diff) * 100:.0f} points {side} the benchmark of {benchmark_text(key)}: {verdict}."
+        f"{share(value)} of {n:,} here ({b['compares_with']}; 95% interval {share(lower)}–{share(upper)}), "
+        f"{abs(value - b['value']) * 100:.0f} points {side} the benchmark of {benchmark_text(key)}: {verdict}."
     )
+
+
+def context(key: str) -> str:
+    """A public benchmark shown beside the dealer's figures without a verdict, because it does not
+    measure the same thing."""
+    return f"for context, not a like-for-like comparison: {benchmark_text(key)}."
 
 
 def dealer_line(dealer, counts: dict[str, int], focus: str = "") -> str:

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from toolkit.analyses.alignment import LACKING_ALIGNMENT, STRONGLY_ALIGNED, statements_to_work_on
-from toolkit.presentation.words import compare, share
+from toolkit.analyses.alignment import (
+    LACKING_ALIGNMENT,
+    MIN_RESPONDENTS,
+    STRONGLY_ALIGNED,
+    statements_to_work_on,
+    tied_with,
+)
+from toolkit.analyses.evidence import ALPHA
+from toolkit.presentation.actions import Action, Evidence, evidence_of
+from toolkit.presentation.words import context, share
 
 
 def describe_overall(kpis: dict, no_strategy: float | None) -> str:
@@ -21,9 +29,10 @@ def describe_overall(kpis: dict, no_strategy: float | None) -> str:
         f"{kpis['respondents']} people answered. The alignment index is **{kpis['alignment_index']:.2f} of 5**; "
         f"{share(kpis['strongly_aligned_share'])} of respondents are strongly aligned (mean ≥ {STRONGLY_ALIGNED}) and "
         f"{share(kpis['lack_of_alignment_share'])} report a lack of alignment (mean ≤ {LACKING_ALIGNMENT}).\n\n"
-        f"- Strongly aligned: {compare(kpis['strongly_aligned_share'], 'cx_strongly_aligned')}\n"
-        f"- Lack of alignment: {compare(kpis['lack_of_alignment_share'], 'cx_lack_of_alignment', better='lower')}\n"
-        f"- Do not see a formal strategy: {compare(no_strategy, 'cx_no_formal_strategy', better='lower')}\n\n"
+        f"- Strongly aligned: {share(kpis['strongly_aligned_share'])} of respondents here; "
+        f"{context('cx_strongly_aligned')}\n"
+        f"- Lack of alignment: {share(kpis['lack_of_alignment_share'])} here; {context('cx_lack_of_alignment')}\n"
+        f"- Do not see a formal strategy: {share(no_strategy)} here; {context('cx_no_formal_strategy')}\n\n"
         "The benchmarks describe organisations, the dealer's figures describe people within one; "
         "read them as a yardstick, not a like-for-like comparison."
     )
@@ -35,9 +44,11 @@ def describe_departments(summary: pd.DataFrame, kpis: dict) -> str:
         return "No answers to compare."
     top, bottom = summary.iloc[0], summary.iloc[-1]
     split = summary.dropna(subset=["spread"]).sort_values("spread", ascending=False)
+    highest, lowest = (" and ".join(f"**{d}**" for d in tied_with(summary, i)) for i in (0, -1))
     text = (
-        f"**{top['department']}** scores highest ({top['mean_score']:.2f}) and **{bottom['department']}** lowest "
-        f"({bottom['mean_score']:.2f}): a gap of {kpis['department_gap']:.2f} points."
+        f"{highest} {'tie' if ' and ' in highest else 'scores'} highest ({top['mean_score']:.2f}) and {lowest} "
+        f"{'tie ' if ' and ' in lowest else ''}lowest ({bottom['mean_score']:.2f}): a gap of "
+        f"{kpis['department_gap']:.2f} points."
     )
     if not split.empty:
         text += (
@@ -60,27 +71,83 @@ def describe_gaps(gaps: pd.DataFrame) -> str:
     )
 
 
-def actions(kpis: dict, gaps: pd.DataFrame, n: int = 3) -> list[str]:
-    """Concrete next steps computed from the answers."""
+def actions(
+    kpis: dict, gaps: pd.DataFrame, departments: pd.DataFrame, gap_chance: float | None, n: int = 3
+) -> list[Action]:
+    """Next steps from the answers: the statements with the least agreement; the widest gap only
+    when it is wider than chance gives (``gap_chance`` is
+    :func:`~toolkit.analyses.alignment.widest_gap_chance`); the department to talk to only when
+    its respondents clearly score below everyone else (``departments`` is
+    :func:`~toolkit.analyses.alignment.department_evidence`)."""
     if not kpis.get("respondents"):
-        return ["Collect answers: no one has filled in the self-assessment yet."]
-    todo = []
-    for row in statements_to_work_on(gaps, n).itertuples():
-        todo.append(
-            f"Work on **{row.question_id}** — “{row.text}” (mean {row.mean_score:.1f} of 5; "
-            f"{row.low_department} {row.low:.1f} vs {row.high_department} {row.high:.1f})."
+        return [Action("collect_answers", "survey", "Collect answers: no one has filled in the self-assessment yet.")]
+    todo = [
+        Action(
+            "work_on",
+            row.question_id,
+            (
+                f"Work on **{row.question_id}** — “{row.text}” (mean {row.mean_score:.1f} of 5; "
+                f"{row.low_department} {row.low:.1f} vs {row.high_department} {row.high:.1f})."
+            ),
+            Evidence(estimate=float(row.mean_score)),
         )
+        for row in statements_to_work_on(gaps, n).itertuples()
+    ]
     widest = gaps.iloc[0]
-    todo.append(
-        f"Bring **{widest['high_department']}** and **{widest['low_department']}** together on "
-        f"{widest['question_id']}: they differ by {widest['gap']:.1f} points, the widest gap in the survey."
-    )
-    low_dept = min(kpis["department_means"], key=kpis["department_means"].get)
-    todo.append(
-        f"Ask **{low_dept}** (lowest department mean, {kpis['department_means'][low_dept]:.2f}) "
-        "what gets in the way; its answers pull the index down most."
-    )
+    if gap_chance is not None and gap_chance < ALPHA:
+        todo.append(
+            Action(
+                "bring_together",
+                widest["question_id"],
+                (
+                    f"Bring **{widest['high_department']}** and **{widest['low_department']}** together on "
+                    f"{widest['question_id']}: they differ by {widest['gap']:.1f} points, the widest gap in the survey "
+                    f"and wider than shuffled departments give ({gap_chance:.1%} of shuffles)."
+                ),
+                Evidence(estimate=float(widest["gap"])),
+            )
+        )
+    else:
+        todo.append(
+            Action(
+                "within_noise",
+                "statement_gaps",
+                (
+                    f"The widest gap between departments ({widest['gap']:.1f} points on {widest['question_id']}) is no wider "
+                    f"than chance gives with {kpis['respondents']} respondents (shuffling their departments gives one as "
+                    f"wide {gap_chance:.0%} of the time): ask more people in each department before reading it as a split."
+                ),
+                Evidence(estimate=float(widest["gap"]), n=kpis["respondents"]),
+            )
+        )
+    todo.append(focus_department(departments))
     return todo
+
+
+def focus_department(departments: pd.DataFrame) -> Action:
+    """The department whose respondents clearly score below everyone else; else a note."""
+    below = departments[departments["verdict"] == "below"].sort_values("mean")
+    if len(below):
+        dept, row = below.index[0], below.iloc[0]
+        return Action(
+            "focus_department",
+            str(dept),
+            (
+                f"Ask **{dept}** what gets in the way: its {int(row['n'])} respondents average {row['mean']:.2f} "
+                f"(95% interval {row['lower']:.2f}–{row['upper']:.2f}) against {row['rest']:.2f} for everyone else."
+            ),
+            evidence_of(row, "mean"),
+        )
+    few = departments.index[departments["verdict"] == "too few"]
+    small = f" ({', '.join(map(str, few))} with fewer than {MIN_RESPONDENTS} respondents)" if len(few) else ""
+    return Action(
+        "within_noise",
+        "departments",
+        (
+            f"No department scores clearly below the others{small}: ask every department, not one, what gets in the "
+            f"way, and collect at least {MIN_RESPONDENTS * 2} answers per department to tell them apart."
+        ),
+    )
 
 
 def describe_department(department: str) -> str:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from toolkit.analyses.engagement import RevenueModel, budget_shift, top_event_type
+from toolkit.analyses.engagement import (
+    RevenueModel,
+    budget_shift,
+    clear_associations,
+    returns_separate,
+    top_event_type,
+)
+from toolkit.presentation.actions import Action, Evidence
 from toolkit.presentation.words import compare, number, share
 
 
@@ -42,40 +49,103 @@ def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int) -
     return text
 
 
-def actions(
-    kpis: dict, model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, scores: pd.DataFrame
-) -> list[str]:
-    """What to do next: where to spend, which campaigns to rework, whom to re-engage."""
+def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lapsed: pd.DataFrame) -> list[Action]:
+    """What to do next: move money only where the channels' returns separate, else test it with a
+    randomised holdout; grow only what goes with revenue beyond doubt
+    (:func:`~toolkit.analyses.engagement.clear_associations`); rework the weakest e-mails; re-engage
+    the lapsed customers who opted in (``lapsed`` from :func:`~toolkit.analyses.engagement.lapsed`)
+    and ask the others for consent."""
     todo = []
     if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1:
-        best, worst = alloc.iloc[0], alloc.dropna(subset=["per_cost"]).iloc[-1]
-        shift = budget_shift(alloc, worst["channel"], best["channel"], 0.1 * worst["cost"])
-        todo.append(
-            f"Test moving 10% of **{worst['channel']}** spend ({number(0.1 * worst['cost'], 0)}) to "
-            f"**{best['channel']}**: associated revenue changes by about {number(shift['estimate'], 0)} "
-            f"(interval {number(shift['low'], 0)} to {number(shift['high'], 0)}). Run it as a test with a holdout."
-        )
+        todo.append(shift_budget(alloc))
     email = funnels[funnels["channel"] == "email"]
     if len(email):
         weak = email.sort_values("opened").head(3)
         todo.append(
-            "Rework the e-mails with the lowest open rates: "
-            + ", ".join(f"{r.campaign_id} ({share(r.opened, 1)} opened)" for r in weak.itertuples())
-            + "."
+            Action(
+                "rework_campaign",
+                ", ".join(weak["campaign_id"]),
+                (
+                    "Rework the e-mails with the lowest open rates: "
+                    + ", ".join(f"{r.campaign_id} ({share(r.opened, 1)} opened)" for r in weak.itertuples())
+                    + "."
+                ),
+                Evidence(n=len(weak)),
+            )
         )
-    lapsed = scores[(scores["score"] == 0) & scores["days_since_last_event"].gt(365)]
-    if len(lapsed):
+    reachable = lapsed[lapsed["reachable"]]
+    if len(reachable):
         todo.append(
-            f"Re-engage the **{len(lapsed):,} customers** with no engagement in over a year, "
-            f"most of them with {lapsed['salesperson_id'].value_counts().index[0]}: "
-            "an invitation or a useful reminder, not an offer."
+            Action(
+                "re_engage",
+                "re_engage",
+                (
+                    f"Re-engage the **{len(reachable):,} customers** with no engagement in over a year who opted in to "
+                    f"e-mail or text messages, most of them with {reachable['salesperson_id'].value_counts().index[0]}: "
+                    "an invitation or a useful reminder, not an offer."
+                ),
+                Evidence(n=len(reachable)),
+            )
         )
-    clear = model.coefficients[(model.coefficients["lower"] > 0)]
-    if len(clear):
+    if (~lapsed["reachable"]).any():
         todo.append(
-            f"Make more of what goes with revenue: {', '.join(clear.sort_values('estimate', ascending=False)['type'])}."
+            Action(
+                "ask_consent",
+                "ask_consent",
+                (
+                    f"Ask the **{int((~lapsed['reachable']).sum()):,} lapsed customers** who opted in to neither e-mail nor "
+                    "text messages for their consent, in person or at their next visit, before sending them anything."
+                ),
+                Evidence(n=int((~lapsed["reachable"]).sum())),
+            )
+        )
+    clear = clear_associations(model)
+    for row in clear.itertuples():
+        todo.append(
+            Action(
+                "grow_channel",
+                row.type,
+                (
+                    f"Make more of **{row.type}**: each one goes with about {number(row.estimate, 0)} more revenue "
+                    f"(95% interval {number(row.lower, 0)} to {number(row.upper, 0)}), beyond chance after testing every "
+                    "event type, in a model that predicts held-out customers better than their history alone."
+                ),
+                Evidence(float(row.estimate), float(row.lower), float(row.upper), int(row.events)),
+            )
         )
     return todo
+
+
+def shift_budget(alloc: pd.DataFrame) -> Action:
+    """Move a tenth of the weakest channel's spend to the strongest when their returns separate;
+    else propose the randomised holdout that would tell."""
+    best, worst = alloc.iloc[0], alloc.dropna(subset=["per_cost"]).iloc[-1]
+    subject = f"{worst['channel']}->{best['channel']}"
+    shift = budget_shift(alloc, worst["channel"], best["channel"], 0.1 * worst["cost"])
+    evidence = Evidence(shift["estimate"], shift["low"], shift["high"], None, float(worst["per_cost"]))
+    if returns_separate(alloc, worst["channel"], best["channel"]):
+        return Action(
+            "shift_budget",
+            subject,
+            (
+                f"Move 10% of **{worst['channel']}** spend ({number(0.1 * worst['cost'], 0)}) to **{best['channel']}**: "
+                f"associated revenue changes by about {number(shift['estimate'], 0)} (interval "
+                f"{number(shift['low'], 0)} to {number(shift['high'], 0)}); keep a holdout to confirm it."
+            ),
+            evidence,
+        )
+    return Action(
+        "run_holdout",
+        subject,
+        (
+            f"Do not move money between channels on this evidence: {best['channel']}'s and {worst['channel']}'s returns "
+            f"per unit of cost overlap ({number(best['per_cost_low'], 2)}–{number(best['per_cost_high'], 2)} against "
+            f"{number(worst['per_cost_low'], 2)}–{number(worst['per_cost_high'], 2)}). Test it instead: send "
+            f"the next {worst['channel']} campaign to a random nine in ten of its audience, keep the tenth back, and "
+            "compare the two groups' revenue."
+        ),
+        evidence,
+    )
 
 
 def describe_activity(activity: dict) -> str:
@@ -87,12 +157,13 @@ def describe_activity(activity: dict) -> str:
     )
 
 
-def describe_email(rates: dict) -> str:
-    """E-mail open and click rates against the public benchmarks."""
+def describe_email(rates: dict, totals: tuple[int, int, int]) -> str:
+    """E-mail open and click rates against the public benchmarks, like for like: ``totals`` is
+    (campaign e-mails opened, clicked, sent)."""
     return (
         f"E-mail campaigns averaged {share(rates['opened'], 1)} opened and {share(rates['clicked'], 1)} clicked.\n\n"
-        f"- Opens: {compare(rates['opened'], 'auto_email_open_rate')}\n"
-        f"- Clicks: {compare(rates['clicked'], 'auto_email_click_rate')}"
+        f"- Opens: {compare(totals[0], totals[2], 'auto_email_open_rate')}\n"
+        f"- Clicks: {compare(totals[1], totals[2], 'auto_email_click_rate')}"
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit.analyses.knowledge import INDICATORS, opted_in_without_email
-from toolkit.presentation.words import compare, number, share
+from toolkit.presentation.actions import Action, Evidence, evidence_of
+from toolkit.presentation.words import compare, interval, number, share
 
 
 def coverage_table(kpis: dict) -> pd.DataFrame:
@@ -28,8 +29,9 @@ def coverage_table(kpis: dict) -> pd.DataFrame:
     return pd.DataFrame({"measure": list(names.values()), "share": [kpis[k] for k in names]})
 
 
-def describe_coverage(kpis: dict) -> str:
-    """What the dealership knows, in numbers, with the e-mail benchmark beside it."""
+def describe_coverage(kpis: dict, blank_email: tuple[int, int]) -> str:
+    """What the dealership knows, in numbers, with the e-mail benchmark beside it (like for like:
+    ``blank_email`` is (records whose e-mail field is blank, records))."""
     if kpis["email_coverage"] is None:
         return "There are no customer records."
     weakest = min(INDICATOR_KPIS, key=lambda k: kpis[k])
@@ -37,7 +39,8 @@ def describe_coverage(kpis: dict) -> str:
         f"The mean record is {share(kpis['record_quality_mean'])} complete. The weakest piece of knowledge is "
         f"**{INDICATOR_KPIS[weakest]}** ({share(kpis[weakest])} of customers); {share(kpis['duplicate_share'])} "
         "of records share an e-mail or phone with another record.\n\n"
-        f"- E-mail missing or unusable: {compare(1 - kpis['email_coverage'], 'crm_email_missing_low', better='lower')}"
+        f"- No e-mail address at all: {compare(*blank_email, 'crm_email_missing_low', better='lower')} "
+        f"{share(1 - kpis['email_coverage'])} have no usable one (blank, invalid or a placeholder)."
     )
 
 
@@ -66,39 +69,94 @@ def describe_value(bands: pd.DataFrame) -> str:
 
 
 def actions(
-    kpis: dict, records: pd.DataFrame, board: pd.DataFrame, clusters: pd.DataFrame, fix: pd.DataFrame
-) -> list[str]:
-    """What to do next, naming the salespeople, records and customers concerned."""
-    todo = []
-    if len(board) > 1:
-        low, high = board.iloc[-1], board.iloc[0]
-        weakest = min(INDICATORS, key=lambda c: low[c])
-        name = f" ({low['name']})" if "name" in board and pd.notna(low.get("name")) else ""
-        todo.append(
-            f"Coach **{low['salesperson_id']}{name}**: records {share(low['record_quality'])} complete "
-            f"against {share(high['record_quality'])} for {high['salesperson_id']}; weakest on "
-            f"{weakest.replace('_', ' ')} ({share(low[weakest])}). Reward the leaderboard's top names."
-        )
+    records: pd.DataFrame, people: pd.DataFrame, board: pd.DataFrame, clusters: pd.DataFrame, fix: pd.DataFrame
+) -> list[Action]:
+    """What to do next: the salesperson to coach only where the evidence separates their records
+    from everyone else's (``people`` is :func:`~toolkit.analyses.knowledge.salesperson_evidence`),
+    the duplicates to merge, the addresses to ask for, the valuable records to fix first."""
+    todo = coach(people, board)
     if len(clusters):
         merge = clusters[~clusters["survivor"]]
         keep = clusters[clusters["survivor"]]["customer_id"].head(3).tolist()
         todo.append(
-            f"Merge **{len(merge)} duplicate records** into {clusters['cluster'].nunique()} surviving ones "
-            f"(first survivors: {', '.join(keep)})."
+            Action(
+                "merge_duplicates",
+                "duplicates",
+                (
+                    f"Merge **{len(merge)} duplicate records** into {clusters['cluster'].nunique()} surviving ones "
+                    f"(first survivors: {', '.join(keep)})."
+                ),
+                Evidence(n=len(merge)),
+            )
         )
     opted = opted_in_without_email(records)
     if len(opted):
         todo.append(
-            f"Ask **{len(opted)} customers** who opted in to e-mail for a working address: their record has "
-            "none (or a placeholder)."
+            Action(
+                "collect_contact",
+                "email",
+                (
+                    f"Ask **{len(opted)} customers** who opted in to e-mail for a working address: their record has "
+                    "none (or a placeholder)."
+                ),
+                Evidence(n=len(opted)),
+            )
         )
     if len(fix):
         top = ", ".join(f"{r.customer_id} ({r.missing})" for r in fix.head(3).itertuples())
         todo.append(
-            f"Fix first the {len(fix)} most valuable poorly-known customers, worth {number(fix['value'].sum(), 0)} "
-            f"together: {top}."
+            Action(
+                "fix_records",
+                "fix_first",
+                (
+                    f"Fix first the {len(fix)} most valuable poorly-known customers, worth "
+                    f"{number(fix['value'].sum(), 0)} together: {top}."
+                ),
+                Evidence(n=len(fix)),
+            )
         )
     return todo
+
+
+def coach(people: pd.DataFrame, board: pd.DataFrame) -> list[Action]:
+    """The salespeople whose customers' records are clearly less complete than everyone else's;
+    else a note that the differences are within noise and how many customers would settle them."""
+    card = board.set_index("salesperson_id")
+    todo = []
+    for who, row in people[people["verdict"] == "below"].sort_values("mean").iterrows():
+        person = card.loc[who]
+        weakest = min(INDICATORS, key=lambda c: person[c])
+        name = f" ({person['name']})" if "name" in card and pd.notna(person.get("name")) else ""
+        todo.append(
+            Action(
+                "coach",
+                str(who),
+                (
+                    f"Coach **{who}{name}**: records {share(row['mean'])} complete (95% interval {interval(row)}, "
+                    f"{int(row['n']):,} customers) against {share(row['rest'])} for everyone else; weakest on "
+                    f"{weakest.replace('_', ' ')} ({share(person[weakest])})."
+                ),
+                evidence_of(row, "mean"),
+            )
+        )
+    if todo:
+        return todo
+    compared = people[people["verdict"] != "too few"]
+    if len(compared) < 2:
+        return [Action("within_noise", "salespeople", "Too few salespeople with enough customers to compare.")]
+    low = compared.sort_values("mean").iloc[0]
+    return [
+        Action(
+            "within_noise",
+            "salespeople",
+            (
+                f"No salesperson's records stand out: their customers' records are {share(compared['mean'].min())} to "
+                f"{share(compared['mean'].max())} complete, within noise of everyone else's once compared. Coach the "
+                "habit store-wide rather than one name."
+            ),
+            evidence_of(low, "mean"),
+        )
+    ]
 
 
 def describe_record(record: dict) -> str:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from toolkit.presentation.words import number, share
+from toolkit.presentation.actions import Action, Evidence, evidence_of
+from toolkit.presentation.words import interval, number, share
 from toolkit.rules import RESPONSE_DAYS
 
 
@@ -37,14 +38,16 @@ def describe_response(kpis: dict) -> str:
 
 
 def actions(
-    kpis: dict,
+    response: pd.DataFrame,
     by_campaign: pd.DataFrame,
     suppress: pd.DataFrame,
-    customers: pd.DataFrame,
+    tired: pd.DataFrame,
     campaigns: pd.DataFrame | None,
     streak_threshold: int,
-) -> list[str]:
-    """What to do next, naming campaigns and customers."""
+) -> list[Action]:
+    """What to do next, naming campaigns and customers; shifting the mix toward giving only when
+    giving touches draw more response beyond chance (``response`` is
+    :func:`~toolkit.analyses.reciprocity.response_evidence`)."""
     todo = []
     names = campaigns.set_index("campaign_id")["name"] if campaigns is not None else pd.Series(dtype=str)
     asking = by_campaign[(by_campaign["ask_only_share"] >= 0.99) & (by_campaign["touches"] > 0)]
@@ -53,27 +56,60 @@ def actions(
         listed = ", ".join(
             f"{r.campaign_id} “{names.get(r.campaign_id, '')}” ({r.touches} sent)" for r in worst.itertuples()
         )
-        todo.append(f"Add something of value to the ask-only campaigns that reach most customers: {listed}.")
+        todo.append(
+            Action(
+                "rework_campaign",
+                ", ".join(worst["campaign_id"]),
+                f"Add something of value to the ask-only campaigns that reach most customers: {listed}.",
+                Evidence(n=int(worst["touches"].sum())),
+            )
+        )
     if len(suppress):
         todo.append(
-            f"Suppress **{suppress['customer_id'].nunique()} customers** from offers for makes they do not own "
-            f"(first: {', '.join(suppress['customer_id'].head(5))})."
+            Action(
+                "suppress",
+                "suppression_list",
+                (
+                    f"Suppress **{suppress['customer_id'].nunique()} customers** from offers for makes they do not own "
+                    f"(first: {', '.join(suppress['customer_id'].head(5))})."
+                ),
+                Evidence(n=int(suppress["customer_id"].nunique())),
+            )
         )
-    tired = customers[customers["longest_ask_streak"] >= streak_threshold]
     if len(tired):
         recent = tired.sort_values("days_since_last_give", ascending=False).head(5)
         todo.append(
-            f"Send a give-first touch (a reminder, a tip, an invitation) to the **{len(tired)} customers** with "
-            f"{streak_threshold}+ ask-only touches in a row, starting with those longest without a give: "
-            f"{', '.join(recent['customer_id'])}."
+            Action(
+                "give_first",
+                "tired_customers",
+                (
+                    f"Send a give-first touch (a reminder, a tip, an invitation) to the **{len(tired)} customers** with "
+                    f"{streak_threshold}+ ask-only touches in a row, starting with those longest without a give: "
+                    f"{', '.join(recent['customer_id'])}."
+                ),
+                Evidence(n=len(tired)),
+            )
         )
-    give, ask = kpis["engagement_after_give_rate"], kpis["engagement_after_ask_only_rate"]
-    if give is not None and ask is not None and give > ask:
-        todo.append(
-            f"Shift the mix toward giving: giving touches drew {share(give, 1)} response against {share(ask, 1)} "
-            "for ask-only touches."
-        )
+    todo.extend(shift_mix(response))
     return todo
+
+
+def shift_mix(response: pd.DataFrame) -> list[Action]:
+    """Toward giving, when giving touches draw more response than ask-only ones beyond chance."""
+    if "gives" not in response.index or response.loc["gives", "verdict"] != "above":
+        return []
+    row = response.loc["gives"]
+    return [
+        Action(
+            "shift_mix",
+            "gives",
+            (
+                f"Shift the mix toward giving: giving touches drew {share(row['share'], 1)} response (95% interval "
+                f"{interval(row, 1)}) against {share(row['rest'], 1)} for ask-only touches."
+            ),
+            evidence_of(row),
+        )
+    ]
 
 
 def describe_selection(view: pd.DataFrame, channel: str, campaign: str, sender: str) -> str:
@@ -91,9 +127,12 @@ def describe_streaks(tired: pd.DataFrame, threshold: int, kpis: dict) -> str:
 
 def describe_offers(kpis: dict, offers: pd.DataFrame) -> str:
     """How many offers went to customers who own none of the offered make."""
+    known = int((~offers["unknown_ownership"]).sum())
     return (
-        f"{share(kpis['irrelevant_offer_share'])} of {len(offers):,} offers went to customers "
-        "who own no vehicle of the offered make."
+        f"{share(kpis['irrelevant_offer_share'])} of the {known:,} offers to customers with a vehicle on file were "
+        f"for a make they own no vehicle of. A further {int(offers['unknown_ownership'].sum()):,} offers "
+        f"({share(kpis['unknown_ownership_offer_share'])} of all {len(offers):,}) went to customers with no vehicle "
+        "on file at all: whether those fit is unknown, so collect what they drive before judging them."
     )
 
 
