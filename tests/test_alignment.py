@@ -55,6 +55,7 @@ def test_gaps_actions_and_no_strategy_share():
     assert actions[1].kind == "bring_together" and "Bring **sales** and **service** together on Q1" in actions[1].text
     # two respondents per department: too few to name one the lowest
     assert actions[2].kind == "within_noise" and "sales, service with fewer than 3 respondents" in actions[2].text
+    assert "respondents per department would tell a half-point gap apart" in actions[2].text
     chance = alignment_story.actions(alignment.kpis(HAND), gaps, evidence, gap_chance=0.4, n=1)
     assert chance[1].kind == "within_noise" and "no wider than chance gives with 4 respondents" in chance[1].text
     assert alignment.no_formal_strategy_share(HAND, STATEMENTS) == 0.25  # on Q1 only C (1) is ≤ 2.5

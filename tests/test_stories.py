@@ -272,6 +272,9 @@ def test_alignment_sentences_name_the_departments():
     text = alignment_story.describe_departments(summary, {"department_gap": 2.25})
     assert text.startswith("**sales** scores highest (4.75) and **service** lowest (2.50): a gap of 2.25 points.")
     assert "**service** disagrees most with itself (spread 0.71" in text
+    noise = pd.DataFrame({"verdict": ["within noise", "too few"]}, index=["sales", "service"])
+    hedged = alignment_story.describe_departments(summary, {"department_gap": 2.25, "respondents": 9}, noise)
+    assert "With 9 respondents, no department's mean is apart from the others' beyond chance" in hedged
 
 
 def test_the_line_under_the_title(sample):
@@ -295,3 +298,25 @@ def test_benchmarks_are_compared_like_for_like_or_shown_as_context():
         {"first_service_set_share": 0.64, "first_service_show_rate": 0.85, "service_retention_12m": 0.75}, (33, 100)
     )
     assert "before the buyer left: 33% of 100" in text and "within noise of it" in text and "for context" in text
+
+
+def test_only_emails_opened_clearly_less_are_sent_back_for_rework():
+    funnels = pd.DataFrame(
+        {
+            "campaign_id": ["K1", "K2", "K3", "K4"],
+            "channel": ["email"] * 3 + ["sms"],
+            "sent": [200, 200, 200, 50],
+            "opened": [0.025, 0.30, 0.29, 0.0],
+        }
+    )
+    weak = engagement.weak_emails(funnels)
+    assert list(weak.index) == ["K1"]  # K2 and K3 are alike; the SMS campaign is not an e-mail
+    lapsed = pd.DataFrame({"salesperson_id": [], "reachable": pd.Series([], dtype=bool)})
+    model = engagement.RevenueModel(
+        pd.DataFrame(columns=["type", "estimate", "lower", "upper", "p", "events"]), 0, None, None, None, []
+    )
+    todo = engagement_story.actions(model, pd.DataFrame(), funnels, lapsed)
+    assert todo[0].kind == "rework_campaign" and todo[0].subject == "K1"
+    assert todo[0].text.startswith("Rework the e-mails opened clearly less than the others: K1 (2.5% of 200 opened")
+    alike = funnels.assign(opened=[0.28, 0.30, 0.29, 0.0])
+    assert engagement_story.actions(model, pd.DataFrame(), alike, lapsed) == []

@@ -35,7 +35,7 @@ def summarise_departments(survey: pd.DataFrame) -> pd.DataFrame:
         respondents=("respondent_id", "nunique"), mean_score=("mean_score", "mean"), spread=("mean_score", "std")
     )
     evidence = department_evidence(survey)
-    out["low"], out["high"] = evidence["lower"], evidence["upper"]
+    out["low"], out["high"] = evidence["lower"].clip(1, 5), evidence["upper"].clip(1, 5)  # scores run 1-5
     return out.sort_values("mean_score", ascending=False).reset_index()
 
 

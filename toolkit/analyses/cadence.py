@@ -236,7 +236,9 @@ def kpis(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> dic
 
 def compliance_by(per_sale: pd.DataFrame, plan: pd.DataFrame, by: str) -> pd.DataFrame:
     """Step compliance per group (salesperson, month of sale, condition …): long form with the
-    group, step, eligible sales and the share that met the step."""
+    group, step, eligible sales, the share that met the step and its 95% interval."""
+    from toolkit.analyses.evidence import share_interval
+
     per_sale = per_sale.assign(month=rules.period_start(per_sale["sold_at"]))
     rows = []
     for step in plan["step"]:
@@ -245,6 +247,8 @@ def compliance_by(per_sale: pd.DataFrame, plan: pd.DataFrame, by: str) -> pd.Dat
         rows.append(g.rename(columns={"size": "eligible_sales", "mean": "compliance"}).assign(step=step))
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     out["compliance"] = out["compliance"].astype(float)
+    if len(out):
+        out["lower"], out["upper"] = share_interval(out["compliance"] * out["eligible_sales"], out["eligible_sales"])
     return out
 
 

@@ -134,6 +134,21 @@ def email_rates(funnels: pd.DataFrame) -> dict:
     return {rate: float(email[rate].mean()) if len(email) else None for rate in ("opened", "clicked")}
 
 
+def weak_emails(funnels: pd.DataFrame) -> pd.DataFrame:
+    """The e-mail campaigns whose open rate is below the other e-mail campaigns' beyond chance
+    (each against the rest pooled, Holm-corrected, at least 20 sent), weakest first, with their
+    95% intervals (:func:`toolkit.analyses.evidence.shares_vs_rest`)."""
+    from toolkit.analyses.evidence import shares_vs_rest
+
+    email = funnels[funnels["channel"] == "email"]
+    if email.empty:
+        return pd.DataFrame(columns=["n", "share", "lower", "upper", "rest", "verdict"])
+    email = email.set_index("campaign_id")
+    opened = (email["opened"] * email["sent"]).round()
+    evidence = shares_vs_rest(opened, email["sent"])
+    return evidence[evidence["verdict"] == "below"].sort_values("share")
+
+
 def email_totals(funnels: pd.DataFrame) -> tuple[int, int, int]:
     """(Campaign e-mails opened, clicked, sent), pooled over the e-mail campaigns: the measure of
     the industry open and click rates' definition."""

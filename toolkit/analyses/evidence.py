@@ -65,8 +65,9 @@ def shares_vs_rest(
 
 def means_vs_rest(values: pd.Series, groups: pd.Series, min_n: int = MIN_N) -> pd.DataFrame:
     """Each group's mean of ``values`` (one per unit: a customer, a respondent) against the rest's,
-    with Welch's t-test. Returns n, mean, lower, upper (95% t interval), rest, difference, p,
-    p_adjusted (Holm) and verdict, as :func:`shares_vs_rest`."""
+    with Welch's t-test. Returns n, mean, lower, upper (95% t interval), rest, difference, p, sd
+    (the spread of one unit's value within the group), p_adjusted (Holm) and verdict, as
+    :func:`shares_vs_rest`."""
     from statsmodels.stats.weightstats import DescrStatsW
 
     frame = pd.DataFrame({"value": values.astype(float).to_numpy(), "group": groups.to_numpy()}).dropna()
@@ -82,10 +83,13 @@ def means_vs_rest(values: pd.Series, groups: pd.Series, min_n: int = MIN_N) -> p
             "upper": upper,
             "rest": rest.mean() if len(rest) else np.nan,
             "p": p,
+            "sd": chosen.std(),
         }
     out = pd.DataFrame.from_dict(rows, orient="index")
     if out.empty:
-        return pd.DataFrame(columns=["n", "mean", "lower", "upper", "rest", "difference", "p", "p_adjusted", "verdict"])
+        return pd.DataFrame(
+            columns=["n", "mean", "lower", "upper", "rest", "difference", "p", "sd", "p_adjusted", "verdict"]
+        )
     out.insert(5, "difference", out["mean"] - out["rest"])
     return _verdicts(out, out["n"] >= min_n)
 

@@ -53,8 +53,10 @@ def bars(
     benchmark: float | None = None,
     benchmark_label: str = "",
     sort: str | list = "-x",
+    interval: tuple[str, str] | None = None,
 ) -> alt.Chart:
-    """Horizontal bars of ``x`` (a number) per ``y`` (a label), optionally with a benchmark rule."""
+    """Horizontal bars of ``x`` (a number) per ``y`` (a label), optionally with a benchmark rule;
+    ``interval`` names the columns of each bar's 95% interval, drawn as a line across the bar's end."""
     enc_x = alt.X(f"{x}:Q", axis=alt.Axis(format=x_format) if x_format else alt.Axis(), title=x.replace("_", " "))
     bars = (
         _base(df, title)
@@ -67,6 +69,15 @@ def bars(
     )
     if color:
         bars = bars.encode(color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)))
+    if interval:
+        bounds = interval
+        tip = [
+            alt.Tooltip(f"{y}:N"),
+            *(alt.Tooltip(f"{b}:Q", format=x_format or ",.2f", title=f"95% {b}") for b in bounds),
+        ]
+        bars = bars + alt.Chart(df).mark_rule(color="#1d2733").encode(
+            x=f"{bounds[0]}:Q", x2=f"{bounds[1]}:Q", y=alt.Y(f"{y}:N", sort=sort), tooltip=tip
+        )
     if benchmark is None:
         return bars
     rule = (

@@ -16,7 +16,7 @@ from toolkit.analyses.alignment import (
     statements_to_work_on,
     tied_with,
 )
-from toolkit.analyses.evidence import ALPHA
+from toolkit.analyses.evidence import ALPHA, units_to_settle
 from toolkit.presentation.actions import Action, Evidence, evidence_of
 from toolkit.presentation.words import context, share
 
@@ -38,8 +38,10 @@ def describe_overall(kpis: dict, no_strategy: float | None) -> str:
     )
 
 
-def describe_departments(summary: pd.DataFrame, kpis: dict) -> str:
-    """Which departments score highest and lowest, and which disagree most within themselves."""
+def describe_departments(summary: pd.DataFrame, kpis: dict, departments: pd.DataFrame | None = None) -> str:
+    """Which departments score highest and lowest (ties named as ties), whether any of them is
+    apart from the others beyond chance (``departments`` is
+    :func:`~toolkit.analyses.alignment.department_evidence`), and which disagrees most within itself."""
     if summary.empty:
         return "No answers to compare."
     top, bottom = summary.iloc[0], summary.iloc[-1]
@@ -50,6 +52,11 @@ def describe_departments(summary: pd.DataFrame, kpis: dict) -> str:
         f"{'tie ' if ' and ' in lowest else ''}lowest ({bottom['mean_score']:.2f}): a gap of "
         f"{kpis['department_gap']:.2f} points."
     )
+    if departments is not None and not departments["verdict"].isin(["below", "above"]).any():
+        text += (
+            f" With {kpis['respondents']} respondents, no department's mean is apart from the others' beyond "
+            "chance: read the order as a question to ask, not a ranking."
+        )
     if not split.empty:
         text += (
             f" Within departments, **{split.iloc[0]['department']}** disagrees most with itself "
@@ -124,6 +131,12 @@ def actions(
     return todo
 
 
+HALF_POINT = 0.5  # the smallest gap between departments worth settling, on the 1-5 scale
+
+
+HALF_POINT = 0.5  # the smallest gap between departments worth settling, on the 1-5 scale
+
+
 def focus_department(departments: pd.DataFrame) -> Action:
     """The department whose respondents clearly score below everyone else; else a note."""
     below = departments[departments["verdict"] == "below"].sort_values("mean")
@@ -140,12 +153,14 @@ def focus_department(departments: pd.DataFrame) -> Action:
         )
     few = departments.index[departments["verdict"] == "too few"]
     small = f" ({', '.join(map(str, few))} with fewer than {MIN_RESPONDENTS} respondents)" if len(few) else ""
+    spread = float(departments["sd"].dropna().mean()) if departments["sd"].notna().any() else 1.0
+    need = max(units_to_settle(0.0, spread, len(departments), smallest=HALF_POINT), MIN_RESPONDENTS)
     return Action(
         "within_noise",
         "departments",
         (
             f"No department scores clearly below the others{small}: ask every department, not one, what gets in the "
-            f"way, and collect at least {MIN_RESPONDENTS * 2} answers per department to tell them apart."
+            f"way. About {need} respondents per department would tell a half-point gap apart."
         ),
     )
 

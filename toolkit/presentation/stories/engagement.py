@@ -14,9 +14,10 @@ from toolkit.analyses.engagement import (
     clear_associations,
     returns_separate,
     top_event_type,
+    weak_emails,
 )
-from toolkit.presentation.actions import Action, Evidence
-from toolkit.presentation.words import compare, number, share
+from toolkit.presentation.actions import Action, Evidence, evidence_of
+from toolkit.presentation.words import compare, interval, number, share
 
 
 def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int) -> str:
@@ -58,19 +59,21 @@ def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lap
     todo = []
     if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1:
         todo.append(shift_budget(alloc))
-    email = funnels[funnels["channel"] == "email"]
-    if len(email):
-        weak = email.sort_values("opened").head(3)
+    weak = weak_emails(funnels).head(3)
+    if len(weak):
         todo.append(
             Action(
                 "rework_campaign",
-                ", ".join(weak["campaign_id"]),
+                ", ".join(weak.index),
                 (
-                    "Rework the e-mails with the lowest open rates: "
-                    + ", ".join(f"{r.campaign_id} ({share(r.opened, 1)} opened)" for r in weak.itertuples())
-                    + "."
+                    "Rework the e-mails opened clearly less than the others: "
+                    + ", ".join(
+                        f"{cid} ({share(r.share, 1)} of {int(r.n):,} opened, 95% interval {interval(r, 1)})"
+                        for cid, r in weak.iterrows()
+                    )
+                    + f", against {share(weak['rest'].iloc[0], 1)} for the other e-mails."
                 ),
-                Evidence(n=len(weak)),
+                evidence_of(weak.iloc[0]),
             )
         )
     reachable = lapsed[lapsed["reachable"]]
