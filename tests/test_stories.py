@@ -320,3 +320,21 @@ def test_only_emails_opened_clearly_less_are_sent_back_for_rework():
     assert todo[0].text.startswith("Rework the e-mails opened clearly less than the others: K1 (2.5% of 200 opened")
     alike = funnels.assign(opened=[0.28, 0.30, 0.29, 0.0])
     assert engagement_story.actions(model, pd.DataFrame(), alike, lapsed) == []
+
+
+def test_the_value_of_knowing_a_customer_is_hedged_when_the_bands_overlap():
+    bands = pd.DataFrame(
+        {
+            "quality_band": ["poor (<40%)", "good (80%+)"],
+            "customers": [30, 400],
+            "service_revenue": [900.0, 1200.0],
+            "revenue_low": [600.0, 1100.0],
+            "revenue_high": [1250.0, 1300.0],
+            "repurchase_share": [0.1, 0.2],
+        }
+    )
+    text = knowledge_story.describe_value(bands)
+    assert "1,200 of service revenue on average (95% interval 1,100 to 1,300)" in text
+    assert "within noise of each other" in text
+    apart = bands.assign(revenue_high=[1000.0, 1300.0])
+    assert "within noise" not in knowledge_story.describe_value(apart)

@@ -262,9 +262,12 @@ def customer_value(records: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd
 
 
 def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
-    """Mean service revenue and repurchase share per record-quality band (association only)."""
+    """Mean service revenue (with its 95% t interval, ``revenue_low``/``revenue_high``) and
+    repurchase share per record-quality band (association only)."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
     band = pd.cut(value["record_quality"], QUALITY_BANDS, labels=BAND_LABELS, right=False)
-    return (
+    out = (
         value.groupby(band, observed=False)
         .agg(
             customers=("customer_id", "size"),
@@ -274,6 +277,13 @@ def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
         .rename_axis("quality_band")
         .reset_index()
     )
+    bounds = {
+        b: DescrStatsW(g.to_numpy(float)).tconfint_mean(0.05) if len(g) > 1 else (np.nan, np.nan)
+        for b, g in value.groupby(band, observed=False)["service_revenue"]
+    }
+    out["revenue_low"] = [bounds[b][0] for b in out["quality_band"]]
+    out["revenue_high"] = [bounds[b][1] for b in out["quality_band"]]
+    return out
 
 
 def fix_first(records: pd.DataFrame, value: pd.DataFrame, n: int = 20, below: float = 0.6) -> pd.DataFrame:

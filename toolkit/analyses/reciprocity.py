@@ -245,7 +245,8 @@ def suppression_list(offers: pd.DataFrame, min_irrelevant: int = 2) -> pd.DataFr
 
 
 def response_by_kind(balance: pd.DataFrame) -> pd.DataFrame:
-    """Response rate per channel for giving touches and for ask-only touches."""
+    """Response rate per channel for giving touches and for ask-only touches, with counts and 95%
+    intervals (``lower``/``upper``)."""
     gives, ask_only = balance["gives_any"].to_numpy(bool), balance["ask_only"].to_numpy(bool)
     chosen = gives | ask_only
     channel, channels = pd.factorize(balance["channel"], sort=True)
@@ -259,9 +260,10 @@ def response_by_kind(balance: pd.DataFrame) -> pd.DataFrame:
     out = (
         b[b["channel"] >= 0]
         .groupby(["channel", "kind"])
-        .agg(touches=("responded", "size"), response_rate=("responded", "mean"))
+        .agg(touches=("responded", "size"), response_rate=("responded", "mean"), responded=("responded", "sum"))
         .reset_index()
     )
+    out["lower"], out["upper"] = share_interval(out.pop("responded"), out["touches"])
     out["channel"] = channels[out["channel"].to_numpy()]
     out["kind"] = np.array(["asks only", "gives"])[out["kind"].to_numpy()]  # in this order, as text sorts
     return out

@@ -54,17 +54,21 @@ INDICATOR_KPIS = {
 
 
 def describe_value(bands: pd.DataFrame) -> str:
-    """How service revenue and repurchase differ between the best- and worst-known customers."""
+    """How service revenue and repurchase differ between the best- and worst-known customers, and
+    whether the revenue gap is beyond noise (the bands' 95% intervals apart)."""
     filled = bands[bands["customers"] > 0]
     if len(filled) < 2:
         return "Too few customers in different quality bands to compare."
     low, high = filled.iloc[0], filled.iloc[-1]
+    apart = low["revenue_high"] < high["revenue_low"] or high["revenue_high"] < low["revenue_low"]
+    noise = "" if apart else " The two revenue figures are within noise of each other (their 95% intervals overlap)."
     return (
         f"Customers with **{high['quality_band']}** records brought in {number(high['service_revenue'], 0)} of service "
-        f"revenue on average and {share(high['repurchase_share'])} bought again; those with **{low['quality_band']}** "
-        f"records brought {number(low['service_revenue'], 0)} and {share(low['repurchase_share'])}. This is an "
-        "association, not proof that better records cause more revenue: loyal customers also tend to be better "
-        "known. It does say whom the dealership cannot reach."
+        f"revenue on average (95% interval {number(high['revenue_low'], 0)} to {number(high['revenue_high'], 0)}) and "
+        f"{share(high['repurchase_share'])} bought again; those with **{low['quality_band']}** records brought "
+        f"{number(low['service_revenue'], 0)} ({number(low['revenue_low'], 0)} to {number(low['revenue_high'], 0)}) "
+        f"and {share(low['repurchase_share'])}.{noise} This is an association, not proof that better records cause "
+        "more revenue: loyal customers also tend to be better known. It does say whom the dealership cannot reach."
     )
 
 
