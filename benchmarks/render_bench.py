@@ -4,7 +4,7 @@
 
 Times (1) papermill executing a notebook with only a parameters cell — the floor any render
 pays for a kernel — (2) `playbook demo`, and (3) `playbook batch` of N generated clients at
---jobs 1 and --jobs 2. Prints seconds and ratios and writes benchmarks/results/render-<date>.json.
+--jobs 1, --jobs 2 and on a Dask LocalCluster (--scheduler local; `--runs` picks some). Prints seconds and ratios and writes benchmarks/results/render-<date>.json.
 Not part of the test suite.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -24,12 +25,17 @@ from pathlib import Path
 import nbformat
 
 BIN = Path(sys.executable).parent
+# The batch runs timed: local processes, and a Dask LocalCluster with one worker per core
+RUNS = {"jobs1": ["--jobs", "1"], "jobs2": ["--jobs", "2"], "cluster": ["--scheduler", "local"]}
 HERE = Path(__file__).resolve().parent
 
 
-def timed(cmd: list[str]) -> float:
+def timed(cmd: list[str], cache: Path | None = None) -> float:
+    """Seconds of a whole command; with ``cache``, validated tables are cached there (a fresh
+    folder per run, so no run finds another's cache warm)."""
+    env = {**os.environ, "DEALER_PLAYBOOKS_CACHE": str(cache)} if cache else None
     start = time.perf_counter()
-    subprocess.run(cmd, check=False, capture_output=True)
+    subprocess.run(cmd, check=False, capture_output=True, env=env)
     return time.perf_counter() - start
 
 
@@ -47,6 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--customers", type=int, default=600)
+    parser.add_argument(
+        "--runs", nargs="+", choices=list(RUNS), default=list(RUNS), help="which batch runs to time (default: all)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -78,41 +87,32 @@ def main() -> None:
             lines.append(f'[clients.c{i:02d}]\ndata = "clients/c{i:02d}"\n')
         (tmp / "clients.toml").write_text("\n".join(lines))
         batch = {
-            jobs: timed(
-                [
-                    str(BIN / "playbook"),
-                    "batch",
-                    str(tmp / "clients.toml"),
-                    "--out",
-                    str(tmp / f"b{jobs}"),
-                    "--jobs",
-                    str(jobs),
-                ]
+            run: timed(
+                [str(BIN / "playbook"), "batch", str(tmp / "clients.toml"), "--out", str(tmp / run), *RUNS[run]],
+                cache=tmp / f"cache-{run}",
             )
-            for jobs in (1, 2)
+            for run in args.runs
         }
     renders = args.clients * playbooks
-    rows = [
-        ("bare papermill, empty notebook", bare, 1),
-        (f"playbook demo ({playbooks} playbooks)", demo, playbooks),
-        (f"batch {args.clients} clients, --jobs 1", batch[1], renders),
-        (f"batch {args.clients} clients, --jobs 2", batch[2], renders),
-    ]
+    rows = [("bare papermill, empty notebook", bare, 1), (f"playbook demo ({playbooks} playbooks)", demo, playbooks)]
+    rows += [(f"batch {args.clients} clients, {' '.join(RUNS[run])}", batch[run], renders) for run in args.runs]
     print(f"{'run':42} {'seconds':>9} {'per notebook':>13} {'÷ bare':>8}")
     for name, seconds, n in rows:
         print(f"{name:42} {seconds:9.1f} {seconds / n:13.2f} {seconds / n / bare:8.2f}")
-    print(f"--jobs 2 speed-up over --jobs 1: {batch[1] / batch[2]:.2f}x")
+    if {"jobs1", "jobs2"} <= set(batch):
+        print(f"--jobs 2 speed-up over --jobs 1: {batch['jobs1'] / batch['jobs2']:.2f}x")
+    if {"jobs2", "cluster"} <= set(batch):
+        print(f"LocalCluster ({os.cpu_count()} workers) ÷ --jobs 2: {batch['cluster'] / batch['jobs2']:.2f}")
     result = {
         "date": str(date.today()),
         "machine": f"{platform.processor() or platform.machine()}, "
-        f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}",
+        f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "clients": args.clients,
         "customers_per_client": args.customers,
-        "seconds": {"bare_papermill": bare, "demo": demo, "batch_jobs1": batch[1], "batch_jobs2": batch[2]},
+        "seconds": {"bare_papermill": bare, "demo": demo, **{f"batch_{run}": batch[run] for run in batch}},
         "per_notebook_ratio_to_bare": {
             "demo": demo / playbooks / bare,
-            "batch_jobs1": batch[1] / renders / bare,
-            "batch_jobs2": batch[2] / renders / bare,
+            **{f"batch_{run}": batch[run] / renders / bare for run in batch},
         },
     }
     out = HERE / "results" / f"render-{date.today()}.json"

@@ -93,6 +93,12 @@ def _add_batch(sub) -> None:
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: the number of cores)")
     p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="render on the Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a LocalCluster with one "
+        'worker per core; workers must see the data folders and --out at the same paths (needs pip install ".[dask]")',
+    )
 
 
 def _add_lab(sub) -> None:
@@ -215,7 +221,7 @@ def _cmd_demo(args) -> int:
 def _cmd_batch(args) -> int:
     from toolkit.running.batch import render_batch
 
-    summary = render_batch(args.clients, args.out, jobs=args.jobs, timeout=args.timeout)
+    summary = render_batch(args.clients, args.out, jobs=args.jobs, timeout=args.timeout, scheduler=args.scheduler)
     for client in summary.clients:
         print(f"  {client.status:8} {client.client_id:20} {client.message}")
     print(f"portfolio: {summary.portfolio}\nindex: {summary.index}")

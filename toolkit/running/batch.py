@@ -18,16 +18,17 @@ from __future__ import annotations
 import csv
 import html
 import io
-import multiprocessing
 import os
+import shutil
 import tomllib
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from toolkit import files, playbooks
 from toolkit.errors import DataError, UsageError
+from toolkit.running.cluster import executor
 
 if TYPE_CHECKING:
     from toolkit.running.render import RenderResult
@@ -110,15 +111,23 @@ def _render(client: Client, playbook: str, out: Path, timeout: int):
 
 
 def render_batch(
-    clients_toml: str | Path, out_dir: str | Path, jobs: int | None = None, timeout: int = 900, progress: bool = True
+    clients_toml: str | Path,
+    out_dir: str | Path,
+    jobs: int | None = None,
+    timeout: int = 900,
+    progress: bool = True,
+    scheduler: str | None = None,
 ) -> BatchSummary:
-    """Render every playbook for every client; write portfolio.csv and index.html in ``out_dir``."""
+    """Render every playbook for every client; write portfolio.csv and index.html in ``out_dir``.
+    Renders run in ``jobs`` local processes, or on the Dask scheduler at ``scheduler``
+    (:mod:`toolkit.running.cluster`)."""
     clients = read_clients(clients_toml)
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    outcomes, results = _run(clients, out, jobs or os.cpu_count() or 1, timeout, progress)
+    with executor(jobs or os.cpu_count() or 1, scheduler) as pool:
+        outcomes, results = _run(pool, clients, out, timeout, progress)
     for cid, outcome in outcomes.items():
         if outcome.status != "bad data":
             _finish(outcome, results[cid], out / cid)
@@ -128,36 +137,66 @@ def render_batch(
     return BatchSummary(ordered, portfolio, index)
 
 
-def _run(clients: list[Client], out: Path, jobs: int, timeout: int, progress: bool):
+def _run(pool: Executor, clients: list[Client], out: Path, timeout: int, progress: bool):
     """Validate each client in a worker process, then render its playbooks there; a client whose
-    data breaks the contract is recorded (with error.txt) and renders nothing."""
+    data breaks the contract is recorded (with error.txt) and renders nothing. Interrupted, the
+    renders not yet started are cancelled (each render's folder appears whole or not at all)."""
     from tqdm import tqdm
 
     names = playbooks.names()
     outcomes: dict[str, ClientOutcome] = {}
     results: dict[str, list[RenderResult]] = {c.client_id: [] for c in clients}
     bar = tqdm(total=len(clients) * len(names), unit="playbook", disable=not progress)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        validating: dict[Future, Client] = {pool.submit(_validate, c): c for c in clients}
-        pending: set[Future] = set(validating)
+    validating: dict[Future, Client] = {pool.submit(_validate, c): c for c in clients}
+    rendering: dict[Future, tuple[Client, str]] = {}
+    pending: set[Future] = set(validating)
+    try:
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                if future not in validating:  # a rendered playbook
-                    cid, result = future.result()
-                    results[cid].append(result)
+                if future in rendering:
+                    client, name = rendering.pop(future)
+                    results[client.client_id].append(_rendered(future, name, out / client.client_id))
                     bar.update(1)
                     continue
                 client = validating[future]
-                _, error, name, as_of = future.result()
+                _, error, name, as_of = _validation(future, client)
                 outcomes[client.client_id] = outcome = _validated(client, error, name, as_of, out)
                 if outcome.status == "bad data":
                     bar.update(len(names))
-                else:
-                    pending |= {pool.submit(_render, client, p, out, timeout) for p in names}
+                    continue
+                for p in names:
+                    rendering[pool.submit(_render, client, p, out, timeout)] = (client, p)
+                pending |= set(rendering)
             bar.set_postfix_str(f"clients done {_clients_done(outcomes, results, names)}/{len(clients)}")
-    bar.close()
+    except KeyboardInterrupt:
+        for future in pending:
+            future.cancel()
+        raise
+    finally:
+        bar.close()
     return outcomes, results
+
+
+def _rendered(future: Future, name: str, folder: Path) -> RenderResult:
+    """A render's result; a render whose process or worker was lost (and, on a cluster, lost again
+    on retry) is a failed playbook, recorded like any other failure."""
+    from toolkit.running.render import RenderResult
+
+    try:
+        return future.result()[1]
+    except Exception as exc:  # BrokenProcessPool, a Dask KilledWorker, a connection lost
+        error = f"the process rendering it was lost ({type(exc).__name__}: {exc})".replace("\n", " ")
+        files.write_text(folder / f"{name}.error.txt", f"{name} failed: {error}\n")
+        return RenderResult(name, playbooks.get(name).title, "failed", folder / name, error=error)
+
+
+def _validation(future: Future, client: Client) -> tuple[str, str | None, str, str]:
+    """A client's validation, or its loss recorded as an error of that client."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return client.client_id, f"the process checking the data was lost ({type(exc).__name__}: {exc})", "", ""
 
 
 def _validated(client: Client, error: str | None, name: str, as_of: str, out: Path) -> ClientOutcome:
@@ -170,9 +209,12 @@ def _validated(client: Client, error: str | None, name: str, as_of: str, out: Pa
 
 
 def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -> None:
-    """A rendered client's status, message and KPIs from its playbooks' results, and its index page."""
+    """A rendered client's status, message and KPIs from its playbooks' results, and its index page.
+    Build folders a lost process left behind are removed: every render of the client is over."""
     from toolkit.running.render import write_set_index
 
+    for stale in folder.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     names = playbooks.names()
     rendered = sorted(results, key=lambda r: names.index(r.name))
     failed = [r for r in rendered if r.status != "ok"]
