@@ -56,27 +56,45 @@ def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lap
     (:func:`~toolkit.analyses.engagement.clear_associations`); rework the weakest e-mails; re-engage
     the lapsed customers who opted in (``lapsed`` from :func:`~toolkit.analyses.engagement.lapsed`)
     and ask the others for consent."""
-    todo = []
-    if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1:
-        todo.append(shift_budget(alloc))
+    todo = [shift_budget(alloc)] if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1 else []
     weak = weak_emails(funnels).head(3)
     if len(weak):
+        listed = ", ".join(
+            f"{cid} ({share(r.share, 1)} of {int(r.n):,} opened, 95% interval {interval(r, 1)})"
+            for cid, r in weak.iterrows()
+        )
         todo.append(
             Action(
                 "rework_campaign",
                 ", ".join(weak.index),
                 (
-                    "Rework the e-mails opened clearly less than the others: "
-                    + ", ".join(
-                        f"{cid} ({share(r.share, 1)} of {int(r.n):,} opened, 95% interval {interval(r, 1)})"
-                        for cid, r in weak.iterrows()
-                    )
-                    + f", against {share(weak['rest'].iloc[0], 1)} for the other e-mails."
+                    f"Rework the e-mails opened clearly less than the others: {listed}, against "
+                    f"{share(weak['rest'].iloc[0], 1)} for the other e-mails."
                 ),
                 evidence_of(weak.iloc[0]),
             )
         )
-    reachable = lapsed[lapsed["reachable"]]
+    todo += reach_lapsed(lapsed)
+    for row in clear_associations(model).itertuples():
+        todo.append(
+            Action(
+                "grow_channel",
+                row.type,
+                (
+                    f"Make more of **{row.type}**: each one goes with about {number(row.estimate, 0)} more revenue "
+                    f"(95% interval {number(row.lower, 0)} to {number(row.upper, 0)}), beyond chance after testing every "
+                    "event type, in a model that predicts held-out customers better than their history alone."
+                ),
+                Evidence(float(row.estimate), float(row.lower), float(row.upper), int(row.events)),
+            )
+        )
+    return todo
+
+
+def reach_lapsed(lapsed: pd.DataFrame) -> list[Action]:
+    """Re-engage the lapsed customers who opted in; ask the others for consent first."""
+    todo = []
+    reachable, unreachable = lapsed[lapsed["reachable"]], int((~lapsed["reachable"]).sum())
     if len(reachable):
         todo.append(
             Action(
@@ -90,30 +108,16 @@ def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lap
                 Evidence(n=len(reachable)),
             )
         )
-    if (~lapsed["reachable"]).any():
+    if unreachable:
         todo.append(
             Action(
                 "ask_consent",
                 "ask_consent",
                 (
-                    f"Ask the **{int((~lapsed['reachable']).sum()):,} lapsed customers** who opted in to neither e-mail nor "
-                    "text messages for their consent, in person or at their next visit, before sending them anything."
+                    f"Ask the **{unreachable:,} lapsed customers** who opted in to neither e-mail nor text messages for "
+                    "their consent, in person or at their next visit, before sending them anything."
                 ),
-                Evidence(n=int((~lapsed["reachable"]).sum())),
-            )
-        )
-    clear = clear_associations(model)
-    for row in clear.itertuples():
-        todo.append(
-            Action(
-                "grow_channel",
-                row.type,
-                (
-                    f"Make more of **{row.type}**: each one goes with about {number(row.estimate, 0)} more revenue "
-                    f"(95% interval {number(row.lower, 0)} to {number(row.upper, 0)}), beyond chance after testing every "
-                    "event type, in a model that predicts held-out customers better than their history alone."
-                ),
-                Evidence(float(row.estimate), float(row.lower), float(row.upper), int(row.events)),
+                Evidence(n=unreachable),
             )
         )
     return todo
