@@ -95,7 +95,8 @@ def engagement_by_segment(scores: pd.DataFrame, sales: pd.DataFrame, by: str = "
 
 
 def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None) -> pd.DataFrame:
-    """Per campaign: sent → opened → clicked → visited the website within 7 days (shares of sent).
+    """Per campaign: sent → opened → clicked → visited the website within 7 days (shares of sent),
+    with the open rate's 95% interval (``opened_low``/``opened_high``).
 
     Opens and clicks count when the event names the touch (or the campaign) and the customer."""
     campaign, campaign_ids = pd.factorize(touches["campaign_id"], sort=True)
@@ -120,6 +121,7 @@ def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.
         sent=("opened", "size"), opened=("opened", "mean"), clicked=("clicked", "mean"), visited=("visited", "mean")
     )
     out = out.reset_index()
+    out["opened_low"], out["opened_high"] = share_interval((out["opened"] * out["sent"]).round(), out["sent"])
     out.insert(0, "campaign_id", campaign_ids[out.pop("campaign").to_numpy()])
     out.insert(1, "channel", channel_names[out.pop("channel_code").to_numpy()])
     if campaigns is not None and "name" in campaigns:
