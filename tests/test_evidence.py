@@ -79,3 +79,14 @@ def test_means_vs_rest_and_what_would_settle_a_gap():
     # 80% power to tell 0.60 from 0.70 at 5% / 3 comparisons: about 474 per group (normal approximation)
     assert evidence.observations_to_settle(0.6, 0.7, 3) == pytest.approx(474, rel=0.05)
     assert evidence.units_to_settle(0.05, 0.15, 2, smallest=0.1) > evidence.units_to_settle(0.3, 0.15, 2, smallest=0.1)
+
+
+def test_a_group_too_small_to_tell_is_listed_last_not_ranked():
+    table = pd.DataFrame(
+        {
+            "who": ["A", "B", "C"],
+            "rate": [0.5, 0.99, 0.7],
+            "against_the_rest": ["within noise", "too few", "within noise"],
+        }
+    )
+    assert evidence.ranked(table, "rate")["who"].tolist() == ["C", "A", "B"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses.evidence import ranked
 from toolkit.errors import UsageError
 from toolkit.rules import FIRST_SERVICE_DAYS, YEAR, share, window_closed
 
@@ -281,12 +282,7 @@ def summarise_salespeople(
     out = out.reset_index()
     if staff is not None and "name" in staff:
         out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
-    small = out["against_the_rest"].eq("too few")
-    return (
-        out.assign(_small=small)
-        .sort_values(["_small", "step_compliance"], ascending=[True, False], ignore_index=True)
-        .drop(columns="_small")
-    )
+    return ranked(out, "step_compliance")
 
 
 def salesperson_evidence(per_sale: pd.DataFrame) -> pd.DataFrame:

@@ -118,6 +118,17 @@ def _verdicts(out: pd.DataFrame, large: pd.Series) -> pd.DataFrame:
     return out
 
 
+def ranked(table: pd.DataFrame, by: str, verdict: str = "against_the_rest") -> pd.DataFrame:
+    """``table`` best first by ``by``, the rows whose ``verdict`` is "too few" last: a group too
+    small to tell is shown, never ranked."""
+    small = table[verdict].eq("too few")
+    return (
+        table.assign(_small=small)
+        .sort_values(["_small", by], ascending=[True, False], ignore_index=True)
+        .drop(columns="_small")
+    )
+
+
 def observations_to_settle(share: float, rest: float, groups: int) -> int:
     """Observations per group that would show the gap between ``share`` and ``rest`` (at least
     ``SMALLEST_GAP``) at 95% confidence with 80% power, corrected for ``groups`` comparisons."""

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses.evidence import ranked
 from toolkit.inputs.parse import WHITESPACE
 
 EMAIL_RE = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[a-z]{{2,}}$"
@@ -213,12 +214,7 @@ def salesperson_leaderboard(records: pd.DataFrame, staff: pd.DataFrame | None = 
     out = out.reset_index()
     if staff is not None and "name" in staff:
         out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
-    small = out["against_the_rest"].eq("too few")
-    return (
-        out.assign(_small=small)
-        .sort_values(["_small", "record_quality"], ascending=[True, False], ignore_index=True)
-        .drop(columns="_small")
-    )
+    return ranked(out, "record_quality")
 
 
 def salesperson_evidence(records: pd.DataFrame) -> pd.DataFrame:
