@@ -52,9 +52,36 @@ def wait_for(url: str, seconds: int = 90) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds}s")
 
 
+WARM = [
+    "toolkit.presentation.stories.reciprocity",
+    "toolkit.presentation.stories.knowledge",
+    "toolkit.presentation.stories.cadence",
+    "toolkit.presentation.stories.engagement",
+    "toolkit.presentation.stories.alignment",
+    "toolkit.presentation.widgets",
+    "statsmodels.stats.proportion",
+    "statsmodels.stats.weightstats",
+    "statsmodels.stats.multitest",
+    "statsmodels.stats.power",
+    "statsmodels.duration.survfunc",
+    "statsmodels.regression.linear_model",
+    "scipy.sparse.csgraph",
+    "ipywidgets",
+    "altair",
+    "anywidget",
+]
+
+
+def warm_imports() -> None:
+    """Import once what the playbooks' kernels import, so that on a fresh install the first kernel
+    does not spend the tests' time writing bytecode for statsmodels, scipy and altair."""
+    subprocess.run([sys.executable, "-c", "; ".join(f"import {m}" for m in WARM)], check=True, timeout=600)
+
+
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory) -> Path:
     """Working copies of the playbooks reading a copy of the sample (form answers land there)."""
+    warm_imports()
     root = tmp_path_factory.mktemp("browser")
     data = Path(shutil.copytree(sample_dir(), root / "data"))
     prepare_playbooks(root / "playbooks", data)

@@ -48,7 +48,7 @@ def shut_down_kernels(server: str) -> None:
 
 def change_and_check(page, name: str, shots) -> None:
     label, option, after, before = CASES[name]
-    output_with(page, before, 120_000)
+    output_with(page, before, 240_000)  # the first view waits for the widget manager to load
     page.screenshot(path=str(shots / f"{name}-before.png"))
     select = dropdown(page, label)
     select.scroll_into_view_if_needed()
