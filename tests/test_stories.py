@@ -338,3 +338,18 @@ def test_the_value_of_knowing_a_customer_is_hedged_when_the_bands_overlap():
     assert "within noise of each other" in text
     apart = bands.assign(revenue_high=[1000.0, 1300.0])
     assert "within noise" not in knowledge_story.describe_value(apart)
+
+
+def test_markup_in_a_name_reaches_the_report_as_text():
+    from toolkit.presentation.report import build_report
+
+    output = {"output_type": "display_data", "data": {"text/markdown": "Coach **S04 (<img src=x onerror=alert(1)>)**"}}
+    nb = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# T"},
+            {"cell_type": "code", "metadata": {}, "source": "", "outputs": [output]},
+        ]
+    }
+    page = build_report(nb, "Dealer", "2025-06-30")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<strong>S04 (" in page  # the sentence's own emphasis still renders

@@ -114,8 +114,8 @@ class _Page:
             self.parts.append(_text(data["image/svg+xml"]))
         elif "image/png" in data:
             self.parts.append(f'<img alt="figure" src="data:image/png;base64,{_text(data["image/png"]).strip()}">')
-        elif "text/markdown" in data:
-            self.add_markdown(_text(data["text/markdown"]))
+        elif "text/markdown" in data:  # sentences built from the data: a name's markup is shown, never run
+            self.add_markdown(html.escape(_text(data["text/markdown"]), quote=False))
         elif "text/plain" in data:
             self.parts.append(f"<pre>{html.escape(_text(data['text/plain']))}</pre>")
 
