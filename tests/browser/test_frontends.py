@@ -82,17 +82,18 @@ def test_widgets_in_jupyterlab(name, lab, browser, tmp_path):
         shut_down_kernels(lab)
 
 
-def open_app(page, url: str, ready: str) -> None:
-    """Open a Voila app and wait for ``ready``; a load that stalls is retried once (Voila streams
-    the page while the kernel runs, and now and then the stream stops without an error)."""
-    for attempt in (1, 2):
+def open_app(page, url: str, ready: str, attempts: int = 3) -> None:
+    """Open a Voila app and wait for ``ready``; a load that stalls is retried (a kernel that never
+    answers leaves the page waiting; docs/architecture.md "Pinned dependencies")."""
+    for attempt in range(1, attempts + 1):
         page.goto(url, wait_until="commit", timeout=60_000)
         try:
-            page.wait_for_selector(ready, timeout=150_000)
+            page.wait_for_selector(ready, timeout=120_000)
             return
         except Exception:
-            if attempt == 2:
-                raise
+            if attempt == attempts:
+                body = page.inner_text("body")
+                raise AssertionError(f"{url} never showed {ready!r} in {attempts} loads; it shows {body[-800:]}") from None
 
 
 @pytest.mark.parametrize("name", list(CASES))
