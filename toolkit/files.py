@@ -7,6 +7,9 @@ set, a cache entry), which is built beside its final place and moved in when com
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import os
 import shutil
 import tempfile
@@ -20,6 +23,28 @@ def write_text(path: Path, text: str) -> None:
     write_with(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """``value`` as a CSV cell a spreadsheet shows as typed: text that a spreadsheet would read
+    as a formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``) gets a leading apostrophe; numbers are
+    left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """``rows`` as a CSV file (a column for every key any row has), text made spreadsheet-safe."""
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: spreadsheet_text(v) for k, v in row.items()} for row in rows)
+    write_text(path, buffer.getvalue())
+
+
 def write_with(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` for a temporary path beside ``path``, then move the result into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,6 +53,7 @@ def write_with(path: Path, write: Callable[[Path], object]) -> None:
     tmp = Path(name)
     try:
         write(tmp)
+        os.chmod(tmp, 0o666 & ~umask())  # mkstemp makes it private; the user's umask decides
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -37,7 +63,17 @@ def write_with(path: Path, write: Callable[[Path], object]) -> None:
 def new_folder(parent: Path, prefix: str) -> Path:
     """An empty hidden folder in ``parent`` to build a folder in before :func:`move_into_place`."""
     parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{prefix}-", dir=parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{prefix}-", dir=parent))
+    os.chmod(folder, 0o777 & ~umask())  # mkdtemp makes it private; the user's umask decides
+    return folder
+
+
+@functools.cache
+def umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def move_into_place(built: Path, final: Path, replace: bool = True) -> None:

@@ -93,7 +93,9 @@ def open_app(page, url: str, ready: str, attempts: int = 3) -> None:
         except Exception:
             if attempt == attempts:
                 body = page.inner_text("body")
-                raise AssertionError(f"{url} never showed {ready!r} in {attempts} loads; it shows {body[-800:]}") from None
+                raise AssertionError(
+                    f"{url} never showed {ready!r} in {attempts} loads; it shows {body[-800:]}"
+                ) from None
 
 
 @pytest.mark.parametrize("name", list(CASES))

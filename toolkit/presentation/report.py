@@ -4,11 +4,15 @@ nbconvert's own templates load require.js, MathJax and the widget manager from
 the web, so reports are assembled here instead: narrative and outputs of the
 executed notebook (code hidden), a table of contents, and one inline copy of
 Vega/Vega-Lite/vega-embed (from vl-convert) shared by every chart on the page.
-Nothing on a page is fetched from a web address.
+Nothing on a page is fetched from a web address, and a page runs only the scripts written here:
+its Content-Security-Policy lists their hashes, so markup that reached the page from the data
+(a slip in escaping) still cannot run.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import re
@@ -53,10 +57,27 @@ def vega_bundle() -> str:
     return path.read_text(encoding="utf-8")
 
 
+SAFE_SCHEMES = ("http", "https", "mailto")
+NO_SCRIPT = "'none'"
+
+
 def _md(text: str) -> str:
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    return markdown2html_mistune(text)
+    return safe_links(markdown2html_mistune(text))
+
+
+def safe_links(page: str) -> str:
+    """``page`` with every link or image address that is not a web, mail, in-page or relative
+    address replaced by ``#`` (a ``[name](javascript:…)`` from the data never becomes a script)."""
+
+    def check(match: re.Match) -> str:
+        address = html.unescape(match.group(2)).strip()
+        scheme = re.match(r"([^:/?#]*):", address)  # an address without one is in-page or relative
+        keep = scheme is None or scheme.group(1).lower() in SAFE_SCHEMES
+        return match.group(0) if keep else f'{match.group(1)}="#"'
+
+    return re.sub(r'\b(href|src)="([^"]*)"', check, page, flags=re.I)
 
 
 def _slug(text: str, used: set[str]) -> str:
@@ -124,15 +145,30 @@ def _text(value) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _chart_script(charts: list[dict]) -> str:
+def _chart_scripts(charts: list[dict]) -> list[str]:
+    """The page's scripts: Vega once, then one call per chart. Vega reads the charts' expressions
+    with its interpreter (``ast``), so the page needs no ``eval``."""
     if not charts:
-        return ""
-    specs = json.dumps(charts).replace("</", "<\\/")
+        return []
+    # "<" as its escape, so that no value (a "</script>", a "<!--<script>") can end or bend the script
+    specs = json.dumps(charts).replace("<", "\\u003c")
+    return [
+        vega_bundle(),
+        f"\nconst specs = {specs};\n"
+        "specs.forEach((spec, i) => vegaEmbed('#chart-' + i, spec, {actions: false, ast: true})"
+        ".catch(err => { document.getElementById('chart-' + i).textContent = 'Chart error: ' + err; }));\n",
+    ]
+
+
+def content_policy(scripts: list[str]) -> str:
+    """The page's Content-Security-Policy: nothing loaded from anywhere, inline styles and images,
+    and only the scripts given (by their SHA-256)."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'" for s in scripts
+    )
     return (
-        f"<script>{vega_bundle()}</script>\n<script>\nconst specs = {specs};\n"
-        "specs.forEach((spec, i) => vegaEmbed('#chart-' + i, spec, {actions: false})"
-        ".catch(err => { document.getElementById('chart-' + i).textContent = 'Chart error: ' + err; }));\n"
-        "</script>"
+        f"default-src 'none'; script-src {hashes or NO_SCRIPT}; style-src 'unsafe-inline'; "
+        "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
     )
 
 
@@ -141,14 +177,16 @@ def _page_html(title: str, subtitle: str, body: str, headings, charts) -> str:
     if headings:
         items = "".join(f'<li><a href="#{slug}">{html.escape(text)}</a></li>' for slug, text in headings)
         toc = f'<nav class="toc"><strong>Contents</strong><ol>{items}</ol></nav>'
+    scripts = _chart_scripts(charts)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_policy(scripts)}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{CSS}</style></head><body>"
         f'<header class="top"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>'
         f'<div class="layout">{toc}<main>{body}</main></div>'
         "<footer>Dealer relationship playbooks · figures computed from the dealer's own data</footer>"
-        f"{_chart_script(charts)}</body></html>"
+        f"{''.join(f'<script>{s}</script>' for s in scripts)}</body></html>"
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from toolkit.presentation.frontend import is_interactive
@@ -162,7 +163,7 @@ def show_survey_form(survey_file, statements, departments, today: str) -> Survey
     if not is_interactive():
         show_markdown(
             f"_The answer form appears when this playbook is opened in JupyterLab or as a workshop app; "
-            f"answers would be added to `{survey_file}`._"
+            f"answers would be added to `{Path(survey_file).name}` in the dealer's data._"
         )
         return None
     form = SurveyForm(survey_file, statements, departments, today)

@@ -15,10 +15,9 @@ cell) while the others still render.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import os
+import re
 import shutil
 import tomllib
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -32,6 +31,9 @@ from toolkit.running.cluster import executor
 
 if TYPE_CHECKING:
     from toolkit.running.render import RenderResult
+
+
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,9 @@ def read_clients(path: str | Path) -> list[Client]:
     tables = doc.get("clients")
     if not isinstance(tables, dict) or not tables:
         raise UsageError(f'{path}: expected one [clients.<id>] table per client, with data = "folder"')
-    clients = []
+    clients: list[Client] = []
     for cid, spec in tables.items():
+        _check_id(path, cid, [c.client_id for c in clients])
         if not isinstance(spec, dict) or not isinstance(spec.get("data"), str):
             raise UsageError(f'{path}: [clients.{cid}] needs data = "folder of the client\'s tables"')
         params = spec.get("parameters", {})
@@ -88,6 +91,19 @@ def read_clients(path: str | Path) -> list[Client]:
             raise UsageError(f"{path}: [clients.{cid}.parameters] must be a table of name = value")
         clients.append(Client(cid, spec.get("name"), (path.parent / spec["data"]).resolve(), params))
     return clients
+
+
+def _check_id(path: Path, cid: str, earlier: list[str]) -> None:
+    """A client id names the client's folder under --out: letters, digits, ".", "_" and "-", not
+    starting with "." and unique ignoring case, so that no id reaches outside --out."""
+    if not CLIENT_ID.fullmatch(cid):
+        raise UsageError(
+            f"{path}: client id {cid!r} is not allowed; a client id is letters, digits, '.', '_' and '-' "
+            "(not starting with '.'), because it names the client's folder under --out"
+        )
+    same = [e for e in earlier if e.lower() == cid.lower()]
+    if same:
+        raise UsageError(f"{path}: client ids {same[0]!r} and {cid!r} differ only in case; they would share a folder")
 
 
 def _validate(client: Client) -> tuple[str, str | None, str, str]:
@@ -260,13 +276,7 @@ def portfolio_rows(outcomes: list[ClientOutcome]) -> list[dict]:
 
 def write_portfolio(path: Path, outcomes: list[ClientOutcome]) -> Path:
     """``portfolio.csv``: a row per client, a column per KPI, a status column."""
-    rows = portfolio_rows(outcomes)
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    files.write_text(path, buffer.getvalue())
+    files.write_csv(path, portfolio_rows(outcomes))
     return path
 
 
@@ -285,11 +295,14 @@ def write_portfolio_index(path: Path, outcomes: list[ClientOutcome]) -> Path:
     rows = []
     for o in outcomes:
         link = (
-            f'<a href="{o.client_id}/index.html">{html.escape(o.name)}</a>'
+            f'<a href="{html.escape(o.client_id)}/index.html">{html.escape(o.name)}</a>'
             if o.status != "bad data"
             else html.escape(o.name)
         )
-        rows.append(f"<tr><td>{link}</td><td>{o.status}</td><td>{o.as_of}</td><td>{html.escape(o.message)}</td></tr>")
+        rows.append(
+            f"<tr><td>{link}</td><td>{html.escape(o.status)}</td><td>{html.escape(o.as_of)}</td>"
+            f"<td>{html.escape(o.message)}</td></tr>"
+        )
     clients = (
         "<table><thead><tr><th>Client</th><th>Status</th><th>As of</th><th>Message</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"

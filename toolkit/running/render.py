@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -163,6 +164,31 @@ def _describe_failure(executed: Path, exc) -> str:
     return text + ("\n  the failing cell:\n    " + source.replace("\n", "\n    ") if source else "")
 
 
+def local_folders(params: dict) -> list[Path]:
+    """The folders of this machine that a render's parameters name (the data folder, the folders
+    of plan, taxonomy, survey and instrument files), and the user's home, longest first."""
+    folders = {Path.home()}
+    for name, value in params.items():
+        if value and isinstance(value, str) and (name.endswith("_dir") or name.endswith("_file")):
+            path = Path(value).resolve()
+            folders.add(path if name.endswith("_dir") else path.parent)
+    return sorted(folders, key=lambda p: len(str(p)), reverse=True)
+
+
+def without_local_paths(text: str, folders: list[Path]) -> str:
+    """``text`` with each of ``folders`` reduced to its own name (a file inside one keeps the part
+    of its path below it), so that reports, results and messages hold no absolute path of the
+    machine that rendered them."""
+    for folder in folders:
+        if folder == Path(folder.anchor):
+            continue
+        home = folder == Path.home()
+        inner, whole = (f"~{os.sep}", "~") if home else ("", folder.name)
+        text = text.replace(f"{folder}{os.sep}", inner)
+        text = re.sub(re.escape(str(folder)) + r"(?![\w.-])", whole.replace("\\", "\\\\"), text)
+    return text
+
+
 def _results_from(nb: dict) -> dict | None:
     for cell in reversed(nb["cells"]):
         for output in cell.get("outputs", []):
@@ -204,8 +230,13 @@ def render_playbook(
     started = time.perf_counter()
     try:
         executed = build / "executed.ipynb"
-        _execute(path, executed, params, timeout)
-        nb = json.loads(executed.read_text())
+        local = local_folders(params)
+        try:
+            _execute(path, executed, params, timeout)
+        except RenderError as exc:
+            raise RenderError(without_local_paths(str(exc), local)) from None
+        executed.write_text(without_local_paths(executed.read_text(encoding="utf-8"), local), encoding="utf-8")
+        nb = json.loads(executed.read_text(encoding="utf-8"))
         results = _results_from(nb)
         if results is None:
             raise RenderError(
@@ -213,6 +244,9 @@ def render_playbook(
             )
         defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
         results = {**results, "parameters": {**defaults, **params}}
+        results["parameters"] = {
+            k: without_local_paths(v, local) if isinstance(v, str) else v for k, v in results["parameters"].items()
+        }
         (build / "results.json").write_text(json.dumps(results, indent=2))
         (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")
         files.move_into_place(build, final)
