@@ -190,6 +190,13 @@ def test_touch_heatmap_counts_touches_per_sale(hand):
     assert heat.loc[("S2", 0), "touches"] == 2  # T4 for D2 (T3 is inbound), the campaign's T8 for D4
 
 
+def test_touch_heatmap_without_salespeople_is_empty_not_an_error(hand):
+    dealer, per_sale, _ = hand
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))
+    heat = cadence.touch_heatmap(pairs, per_sale.assign(salesperson_id=pd.NA))
+    assert heat.empty and heat["touches_per_sale"].dtype == "float64"
+
+
 def test_campaign_broadcasts_are_their_own_series_and_count_only_if_the_plan_says_so(hand):
     dealer, per_sale, _ = hand
     pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(PLAN))

@@ -118,6 +118,14 @@ def test_model_recovers_a_planted_effect():
     )
 
 
+def test_a_folder_without_revenue_gets_no_model_and_says_why():
+    frame = planted()
+    frame["revenue"] = 0.0
+    model = engagement.fit_revenue_model(frame)
+    assert model.r2_holdout is None and model.coefficients["estimate"].isna().all()
+    assert any("nothing to associate engagement with" in w for w in model.warnings)
+
+
 def test_small_samples_and_rare_events_are_flagged():
     frame = planted(n=150)
     frame["review"] = 0.0
@@ -160,3 +168,18 @@ def test_sample_kpis_match_a_hand_check():
     recent = d["events"][d["events"]["occurred_at"].dt.normalize().between(start, d.as_of)]
     assert k["engaged_share_90d"] == pytest.approx(d["customers"]["customer_id"].isin(recent["customer_id"]).mean())
     assert sum(k["events_by_type"].values()) == len(d["events"])
+
+
+def test_the_re_engage_list_holds_customers_who_never_engaged():
+    scores = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "score": [0.0, 0.0, 0.0, 2.0],
+            "days_since_last_event": [400.0, None, 30.0, 5.0],  # C2 never engaged; C3 lately
+        }
+    )
+    customers = pd.DataFrame(
+        {"customer_id": ["C1", "C2", "C3", "C4"], "email_opt_in": [True, None, True, True], "sms_opt_in": [None] * 4}
+    )
+    out = engagement.lapsed(scores, customers)
+    assert out["customer_id"].tolist() == ["C1", "C2"] and out["reachable"].tolist() == [True, False]

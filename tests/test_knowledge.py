@@ -133,3 +133,18 @@ def test_email_pattern_spells_out_pythons_whitespace():
     assert set(re.findall(r"\s", everything)) == set(re.findall(f"[{WHITESPACE}]", everything))
     emails = pd.Series(["a b@x.com", "a\u00a0b@x.com", "ab@x.com", "a@b\u3000c.com"], dtype="str")
     assert knowledge.normal_email(emails).notna().tolist() == [False, False, True, False]
+
+
+def test_the_year_filter_keeps_records_without_a_creation_date():
+    records = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "salesperson_id": ["S1", "S1", "S2"],
+            "created_at": pd.to_datetime(["2020-05-01", None, "2023-01-01"]),
+        }
+    )
+    assert knowledge.created_years(records) == (2020, 2023)
+    assert knowledge.records_of(records, "S1", (2021, 2023))["customer_id"].tolist() == ["C2"]
+    undated = records.assign(created_at=pd.NaT)
+    assert knowledge.created_years(undated, pd.Timestamp("2025-06-30")) == (2025, 2025)
+    assert len(knowledge.records_of(undated, "everyone", (2025, 2025))) == 3

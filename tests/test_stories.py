@@ -258,6 +258,7 @@ def test_engagement_model_story_names_the_clear_association():
     )
     assert [a.kind for a in todo[1:]] == ["re_engage", "ask_consent", "grow_channel"]
     assert "**2 customers**" in todo[1].text and "**1 lapsed customers**" in todo[2].text
+    assert "most of them (100%) with S1" in todo[1].text
     assert todo[3].subject == "clinic" and todo[3].evidence.lower == 120.0
     overlapping = alloc.assign(per_cost_low=[0.4, 0.1])  # email's interval reaches below mail's upper bound
     assert engagement_story.actions(model, overlapping, pd.DataFrame({"channel": []}), lapsed)[0].kind == "run_holdout"
@@ -353,3 +354,10 @@ def test_markup_in_a_name_reaches_the_report_as_text():
     page = build_report(nb, "Dealer", "2025-06-30")
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<strong>S04 (" in page  # the sentence's own emphasis still renders
+
+
+def test_a_list_summary_says_what_the_list_shows():
+    assert engagement_story.whose(pd.Series(["S4", "S4", "S4", "S1"])) == ", most of them (75%) with S4"
+    spread = pd.Series(["S4"] * 24 + ["S1"] * 20 + ["S2"] * 20 + ["S3"] * 20 + ["S5"] * 16)
+    assert engagement_story.whose(spread) == ", spread over 5 salespeople (the largest share, 24%, with S4)"
+    assert engagement_story.whose(pd.Series([pd.NA, pd.NA], dtype="str")) == ""

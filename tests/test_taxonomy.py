@@ -55,6 +55,14 @@ def test_tags_in_the_data_win_and_sources_are_counted():
     assert retagged.loc[2, "asks"] == "sale" and retagged.loc[2, "tag_source"] == "override"
 
 
+def test_touches_that_all_carry_tags_leave_the_rules_nothing_to_read():
+    touches = pd.DataFrame(
+        {"touch_id": ["T1"], "subject": ["Book now"], "campaign_id": [None], "gives": ["gift"], "asks": [None]}
+    )
+    out = taxonomy.classify_touches(touches, None, RULES)
+    assert out["tag_source"].tolist() == ["tagged"] and out.loc[0, "gives"] == "gift" and pd.isna(out.loc[0, "asks"])
+
+
 def test_explain_names_pattern_and_words():
     why = taxonomy.explain("Service special: $49.95 oil change", RULES)
     assert set(why["tag"]) == {"price"} and "$4" in set(why["matched"])

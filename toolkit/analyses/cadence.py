@@ -314,7 +314,9 @@ def touch_heatmap(pairs: pd.DataFrame, per_sale: pd.DataFrame, weeks: int = 53) 
     counts = counts[counts["who"] >= 0].groupby(["who", "week"]).size().rename("touches").reset_index()
     counts.insert(0, "salesperson_id", names[counts.pop("who").to_numpy()])
     sales = per_sale.groupby("salesperson_id").size()
-    counts["touches_per_sale"] = counts["touches"] / counts["salesperson_id"].map(sales)
+    counts["touches_per_sale"] = counts["touches"].astype("float64") / counts["salesperson_id"].map(sales).astype(
+        "float64"
+    )  # float even when no sale names its salesperson
     return counts
 
 

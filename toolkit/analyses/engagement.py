@@ -296,7 +296,12 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
             "events": [int(totals[t]) for t in EVENT_TYPES],
         }
     )
-    if len(frame) < 10 or not used:
+    if frame["revenue"].nunique() < 2:
+        warnings.append(
+            "Every customer has the same revenue in the outcome window (the data holds no repair-order totals or "
+            "sale gross to tell them apart), so there is nothing to associate engagement with."
+        )
+    if len(frame) < 10 or not used or frame["revenue"].nunique() < 2:
         return RevenueModel(empty, len(frame), None, None, None, warnings)
     rng = np.random.default_rng(seed)
     test = rng.random(len(frame)) < holdout_share
@@ -366,8 +371,8 @@ def allocation(
     Events that name a campaign touch are credited to that touch's channel and
     valued at their type's estimate (lower/upper for the interval); cost is the
     channel's campaign cost (``cost_overrides`` replaces a channel's total)."""
-    if campaigns is None or "cost" not in campaigns:
-        return pd.DataFrame(columns=ALLOCATION_COLUMNS)
+    if campaigns is None or not campaigns[["cost", "channel"]].notna().all(axis=1).any():
+        return pd.DataFrame(columns=ALLOCATION_COLUMNS)  # no campaign has both a cost and a channel
     coef = model.coefficients.set_index("type")
     by_channel = _credited_events(touches, events)
     rows = []
@@ -439,9 +444,11 @@ def returns_separate(alloc: pd.DataFrame, source: str, target: str) -> bool:
 
 
 def lapsed(scores: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
-    """Customers with no engagement in over a year, with ``reachable``: they opted in to e-mail or
-    text messages (the others must be asked for consent before any re-engagement message)."""
-    out = scores[(scores["score"] == 0) & scores["days_since_last_event"].gt(YEAR)]
+    """Customers with no engagement in over a year, or none ever, with ``reachable``: they opted in
+    to e-mail or text messages (the others must be asked for consent before any re-engagement
+    message)."""
+    quiet = scores["days_since_last_event"].gt(YEAR) | scores["days_since_last_event"].isna()
+    out = scores[(scores["score"] == 0) & quiet]
     consent = customers.set_index("customer_id")[["email_opt_in", "sms_opt_in"]].fillna(False).astype(bool)
     reachable = consent.any(axis=1).reindex(out["customer_id"], fill_value=False).to_numpy()
     return out.assign(reachable=reachable)

@@ -342,16 +342,22 @@ def email_blank(records: pd.DataFrame) -> tuple[int, int]:
     return int(records["email"].isna().sum()), len(records)
 
 
-def created_years(records: pd.DataFrame) -> tuple[int, int]:
-    """The first and last year a customer record was created (for a year-range filter)."""
-    years = records["created_at"].dt.year
+def created_years(records: pd.DataFrame, as_of: pd.Timestamp | None = None) -> tuple[int, int]:
+    """The first and last year a customer record was created (for a year-range filter); the year
+    of ``as_of`` (else this year's) for both when no record has a creation date."""
+    years = records["created_at"].dt.year.dropna()
+    if years.empty:
+        year = (as_of or pd.Timestamp.now()).year
+        return year, year
     return int(years.min()), int(years.max())
 
 
 def records_of(records: pd.DataFrame, who: str, years: tuple[int, int]) -> pd.DataFrame:
-    """The records of one salesperson (or ``"everyone"``) created in the years ``years`` (both included)."""
+    """The records of one salesperson (or ``"everyone"``) created in the years ``years`` (both
+    included); a record without a creation date is kept, since no range can place it."""
     chosen = rules.of_salesperson(records, who)
-    return chosen[chosen["created_at"].dt.year.between(*years)]
+    created = chosen["created_at"].dt.year
+    return chosen[created.between(*years) | created.isna()]
 
 
 def opted_in_without_email(records: pd.DataFrame) -> pd.DataFrame:

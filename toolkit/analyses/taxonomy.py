@@ -22,7 +22,10 @@ from toolkit.inputs.config import Rules
 def classify_text(text: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:
     """(gives, asks) for each text: ``;``-joined tags in taxonomy order, NA when none matched."""
     found: dict[str, list[pd.Series]] = {"gives": [], "asks": []}
-    unique = pd.Series(text.dropna().unique())
+    unique = pd.Series(text.dropna().unique(), dtype="str")
+    if unique.empty:  # every touch carries its own tags: nothing for the rules to read
+        none = pd.Series(pd.NA, index=text.index, dtype="str")
+        return none, none.copy()
     for kind, tag, pats in rules.patterns():
         if pats:
             hit = unique.str.contains("|".join(f"(?:{p})" for p in pats), case=False, regex=True)

@@ -91,6 +91,18 @@ def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lap
     return todo
 
 
+def whose(salespeople: pd.Series) -> str:
+    """Which salesperson a list's customers belong to, as the list shows it: "most of them" only
+    for more than half, else the largest share with its percentage; nothing when none is known."""
+    counts = salespeople.value_counts()
+    if counts.empty:
+        return ""
+    top, part = counts.index[0], counts.iloc[0] / len(salespeople)
+    if part > 0.5:
+        return f", most of them ({share(part)}) with {top}"
+    return f", spread over {len(counts)} salespeople (the largest share, {share(part)}, with {top})"
+
+
 def reach_lapsed(lapsed: pd.DataFrame) -> list[Action]:
     """Re-engage the lapsed customers who opted in; ask the others for consent first."""
     todo = []
@@ -101,9 +113,9 @@ def reach_lapsed(lapsed: pd.DataFrame) -> list[Action]:
                 "re_engage",
                 "re_engage",
                 (
-                    f"Re-engage the **{len(reachable):,} customers** with no engagement in over a year who opted in to "
-                    f"e-mail or text messages, most of them with {reachable['salesperson_id'].value_counts().index[0]}: "
-                    "an invitation or a useful reminder, not an offer."
+                    f"Re-engage the **{len(reachable):,} customers** with no engagement in over a year (or none ever) "
+                    f"who opted in to e-mail or text messages{whose(reachable['salesperson_id'])}: an invitation or a "
+                    "useful reminder, not an offer."
                 ),
                 Evidence(n=len(reachable)),
             )

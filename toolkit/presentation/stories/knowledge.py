@@ -168,9 +168,10 @@ def describe_record(record: dict) -> str:
     if not record.get("found"):
         return f"No customer {record['customer_id']}."
     dupes = ", ".join(record["likely_duplicates"]) or "none"
+    email, phone = (f"`{record[k]}`" if pd.notna(record[k]) else "none on file" for k in ("email", "phone"))
     return (
-        f"**{record['customer_id']}** — record {record['record_quality']:.0%} complete; e-mail `{record['email']}`, "
-        f"phone `{record['phone']}`, {record['vehicles']} vehicle(s) on file.\n\n"
+        f"**{record['customer_id']}** — record {record['record_quality']:.0%} complete; e-mail {email}, "
+        f"phone {phone}, {record['vehicles']} vehicle(s) on file.\n\n"
         f"- Known: {', '.join(record['known']) or 'nothing'}\n- Missing: {', '.join(record['missing']) or 'nothing'}\n"
         f"- Likely duplicates: {dupes}"
     )
