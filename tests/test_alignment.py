@@ -88,8 +88,7 @@ def test_append_answers_writes_valid_rows_once(tmp_path):
     path = tmp_path / "survey.csv"
     n = answers.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
     assert n == 2
-    with pytest.raises(UsageError, match="already submitted"):
-        answers.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
+    assert answers.append_answers(path, "sales", {"Q1": 4, "Q2": 2}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS) == 0
     answers.append_answers(path, "service", {"Q1": 1, "Q2": 5}, "W2", "2025-06-01", STATEMENTS, DEPARTMENTS)
     table = load_table_file(path, "survey")
     assert table["respondent_id"].tolist() == ["W1", "W1", "W2", "W2"]
@@ -102,6 +101,7 @@ def test_append_answers_writes_valid_rows_once(tmp_path):
         ("parts", {"Q1": 3, "Q2": 3}, "department must be one of"),
         ("sales", {"Q1": 3}, "missing: Q2"),
         ("sales", {"Q1": 3, "Q2": 6}, "whole numbers from 1 to 5"),
+        ("sales", {"Q1": 3, "Q2": True}, "whole numbers from 1 to 5"),
         ("sales", {"Q1": 3, "Q2": 3, "Q9": 1}, "unknown statements: Q9"),
     ],
 )
@@ -128,6 +128,72 @@ def test_the_form_widget_submits_once(tmp_path, monkeypatch):
     form.next.click()
     form.submit.click()
     assert len(load_table_file(path, "survey")) == 4
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline", "delimiter"), [("utf-8", "\n", ","), ("utf-8-sig", "\r\n", ";"), ("utf-16", "\r\n", ",")]
+)
+def test_answers_are_added_to_the_end_and_the_file_is_kept_as_it_was(tmp_path, encoding, newline, delimiter):
+    path = tmp_path / "survey.csv"
+    header = ["respondent_id", "department", "question_id", "score", "note", "answered_at"]
+    lines = [
+        header,
+        ["R1", "sales", "Q1", "4", "Zoë's note", "2025-05-01"],
+        ["R1", "sales", "Q2", "3", "", "2025-05-01"],
+    ]
+    before = newline.join(delimiter.join(cells) for cells in lines).encode(encoding)  # no line end at the very end
+    path.write_bytes(before)
+    assert answers.append_answers(path, "service", {"Q1": 2, "Q2": 5}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS) == 2
+    after = path.read_bytes()
+    assert after.startswith(before)
+    added = after[len(before) :].decode(encoding.replace("utf-16", "utf-16-le").replace("-sig", ""))
+    assert (
+        added
+        == newline
+        + newline.join(delimiter.join(["W1", "service", q, s, "", "2025-06-01"]) for q, s in (("Q1", "2"), ("Q2", "5")))
+        + newline
+    )
+    if delimiter == ",":
+        table = load_table_file(path, "survey")
+        assert table["respondent_id"].tolist() == ["R1", "R1", "W1", "W1"] and "note" in table
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"respondent_id,department,question_id,score\nR1,ventes,Q1,4\n".replace(
+                b"ventes", "Caf\xe9".encode("cp1252")
+            ),
+            "not UTF-8 text",
+        ),
+        (b"who,what\nR1,x\n", "has no respondent_id, department, question_id, score column"),
+    ],
+)
+def test_a_survey_file_that_cannot_take_answers_is_named_and_kept(tmp_path, content, message):
+    path = tmp_path / "survey.csv"
+    path.write_bytes(content)
+    with pytest.raises(UsageError, match=message):
+        answers.append_answers(path, "sales", {"Q1": 3, "Q2": 3}, "W1", "2025-06-01", STATEMENTS, DEPARTMENTS)
+    assert path.read_bytes() == content
+
+
+def test_the_form_says_what_became_of_the_answers(tmp_path, monkeypatch):
+    from toolkit.presentation.widgets import SurveyForm
+
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    folder = tmp_path / "survey.csv"
+    folder.mkdir()
+    form = SurveyForm(folder, STATEMENTS, DEPARTMENTS, "2025-06-01")
+    form.submit.click()
+    assert "Not saved:</b> survey.csv is a folder" in form.status.value and not form.submit.disabled
+    path = tmp_path / "answers.csv"
+    saved = SurveyForm(path, STATEMENTS, DEPARTMENTS, "2025-06-01")
+    saved.submit.click()
+    again = SurveyForm(path, STATEMENTS, DEPARTMENTS, "2025-06-01")
+    again.respondent_id = saved.respondent_id  # the same respondent, in a form opened twice
+    again.submit.click()
+    assert again.status.value.startswith("Already saved") and "Not saved" not in again.status.value
 
 
 def test_template_lists_every_statement(tmp_path):

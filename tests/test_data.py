@@ -158,10 +158,10 @@ def test_cache_is_keyed_by_content_and_inputs_are_never_written(tmp_path):
     assert set(after) == set(before) and after["customers.csv"] == before["customers.csv"]
 
 
-def test_table_files_prefers_parquet(tmp_path):
+def test_two_files_for_one_table_are_a_problem_not_a_choice(tmp_path):
     (tmp_path / "sales.csv").write_text("x")
     (tmp_path / "sales.parquet").write_text("x")
-    assert table_files(tmp_path)["sales"].suffix == ".parquet"
+    assert "sales" not in table_files(tmp_path)
 
 
 def test_parquet_problems_name_rows_not_lines(tmp_path):

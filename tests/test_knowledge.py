@@ -73,6 +73,7 @@ def hand(tmp_path_factory):
         """,
             "sales": "deal_id,customer_id,sold_at\nD1,C4,2023-03-01\n",
         },
+        'name = "Test Motors"\nas_of = 2024-06-30\n',  # the last sale is older than the newest records
     )
     dealer = load_dealer(folder, cache=False)
     return dealer, knowledge.customer_records(dealer["customers"], dealer["vehicles"])

@@ -1,4 +1,9 @@
+from datetime import datetime
+
 import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.inputs.parse import parse_bool, parse_datetime, parse_number, parse_tags
 
@@ -45,3 +50,31 @@ def test_integers_refuse_fractions():
 def test_tags_are_normalised():
     parsed, _ = parse_tags(pd.Series([" Price ; INFO ", ";", None]))
     assert parsed[0] == "price;info" and pd.isna(parsed[1]) and pd.isna(parsed[2])
+
+
+def _european(text: str) -> str:
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=-(10**9), max_value=10**9), st.sampled_from(["{:,.2f}", "{:.2f}", "${:,.2f}", "{:,.0f}"]))
+def test_money_reads_back_exactly_in_either_convention_and_is_never_rescaled(cents, form):
+    value = cents / 100 if ".2f" in form else float(cents)
+    written = form.format(value).replace("$-", "-$")
+    parsed, bad = parse_number(pd.Series([written]))
+    assert not bad.iloc[0] and parsed.iloc[0] == pytest.approx(value)
+    european = _european(written)
+    parsed, bad = parse_number(pd.Series([european]), decimal=",")
+    assert not bad.iloc[0] and parsed.iloc[0] == pytest.approx(value)
+    misread, bad = parse_number(pd.Series([european]))  # read with the wrong convention
+    assert bad.iloc[0] or misread.iloc[0] == pytest.approx(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1800, 1, 1), max_value=datetime(2200, 12, 31)))
+def test_dates_read_back_exactly_inside_1900_to_2100_and_are_bad_outside(moment):
+    parsed, bad = parse_datetime(pd.Series([moment.isoformat(timespec="seconds")]))
+    if 1900 <= moment.year <= 2100:
+        assert not bad.iloc[0] and parsed.iloc[0] == pd.Timestamp(moment.replace(microsecond=0))
+    else:
+        assert bad.iloc[0] and pd.isna(parsed.iloc[0])

@@ -7,7 +7,9 @@ rendered); 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from toolkit import playbooks
@@ -268,8 +270,14 @@ COMMANDS = {
 }
 
 
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)  # a SIGTERM stops the command as Ctrl-C does
     try:
         return COMMANDS[args.command](args)
     except (DataError, UsageError) as exc:
@@ -279,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"playbook {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(
+            f"playbook {args.command}: stopped; reports already finished are kept, none is left half-written",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -268,6 +268,25 @@ def _num(v):
     return None if pd.isna(v) else float(v)
 
 
+def _data_warnings(frame: pd.DataFrame, used: list[str]) -> list[str]:
+    """What limits the revenue model before it is fitted: few customers, rare event types, revenue
+    that does not vary."""
+    warnings = []
+    if len(frame) < MIN_CUSTOMERS:
+        warnings.append(f"Only {len(frame)} customers: too few for a reliable model (at least {MIN_CUSTOMERS} wanted).")
+    skipped = [t for t in EVENT_TYPES if t not in used]
+    if skipped:
+        warnings.append(
+            f"No estimate for {', '.join(skipped)}: fewer than {MIN_EVENTS_PER_TYPE} such events in the look-back window."
+        )
+    if frame["revenue"].nunique() < 2:
+        warnings.append(
+            "Every customer has the same revenue in the outcome window (the data holds no repair-order totals or "
+            "sale gross to tell them apart), so there is nothing to associate engagement with."
+        )
+    return warnings
+
+
 def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: int = 0) -> RevenueModel:
     """Least squares of outcome-window revenue on look-back event counts, controlling for tenure
     and prior revenue, with heteroskedasticity-robust (HC3) 95% intervals; fit on 75% of customers
@@ -275,16 +294,9 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
     from statsmodels.regression.linear_model import OLS  # lighter than statsmodels.api
     from statsmodels.tools.tools import add_constant
 
-    warnings = []
-    if len(frame) < MIN_CUSTOMERS:
-        warnings.append(f"Only {len(frame)} customers: too few for a reliable model (at least {MIN_CUSTOMERS} wanted).")
     totals = frame[list(EVENT_TYPES)].sum()
     used = [t for t in EVENT_TYPES if totals[t] >= MIN_EVENTS_PER_TYPE]
-    skipped = [t for t in EVENT_TYPES if t not in used]
-    if skipped:
-        warnings.append(
-            f"No estimate for {', '.join(skipped)}: fewer than {MIN_EVENTS_PER_TYPE} such events in the look-back window."
-        )
+    warnings = _data_warnings(frame, used)
     controls = ["tenure_years", "prior_revenue"]
     empty = pd.DataFrame(
         {
@@ -296,11 +308,6 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
             "events": [int(totals[t]) for t in EVENT_TYPES],
         }
     )
-    if frame["revenue"].nunique() < 2:
-        warnings.append(
-            "Every customer has the same revenue in the outcome window (the data holds no repair-order totals or "
-            "sale gross to tell them apart), so there is nothing to associate engagement with."
-        )
     if len(frame) < 10 or not used or frame["revenue"].nunique() < 2:
         return RevenueModel(empty, len(frame), None, None, None, warnings)
     rng = np.random.default_rng(seed)

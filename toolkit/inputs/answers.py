@@ -8,12 +8,14 @@ import csv
 import fcntl
 import io
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from toolkit import files
 from toolkit.errors import UsageError
+from toolkit.inputs.reading import BOMS, delimiter_of
 
 SURVEY_COLUMNS = ["respondent_id", "department", "question_id", "score", "answered_at"]
 
@@ -28,7 +30,7 @@ def validate_answers(department: str, scores: dict[str, int], statements: pd.Dat
     unknown = sorted(set(scores) - set(statements["id"]))
     if unknown:
         raise UsageError(f"unknown statements: {', '.join(unknown)}")
-    bad = {k: v for k, v in scores.items() if not (isinstance(v, int) and 1 <= v <= 5)}
+    bad = {k: v for k, v in scores.items() if isinstance(v, bool) or not (isinstance(v, int) and 1 <= v <= 5)}
     if bad:
         raise UsageError(f"scores are whole numbers from 1 to 5; not {bad}")
 
@@ -42,26 +44,27 @@ def append_answers(
     statements: pd.DataFrame,
     departments: list[str],
 ) -> int:
-    """Append one respondent's answers to ``survey_file``; returns the rows written.
+    """Add one respondent's answers to the end of ``survey_file``; returns the rows written, 0 when
+    this respondent's answers are in the file already (a double submit writes once).
 
-    The file is locked while it is rewritten, the new content is written to a
-    temporary file and moved into place (never half a file), and a respondent
-    id that is already in the file is refused, so a double submit writes once.
+    The file's existing bytes are kept as they are — its rows, extra columns (left blank in the
+    new rows), delimiter, encoding, byte-order mark and line ends — and the new rows are written
+    the same way. The file is locked meanwhile, and the whole is written beside it and moved into
+    place, so a reader never sees half a file. A file that cannot be read, is not text, or lacks a
+    survey column is a UsageError naming it; nothing is written then.
     """
     validate_answers(department, scores, statements, departments)
     path = Path(survey_file)
+    if path.is_dir():
+        raise UsageError(f"{path.name} is a folder; answers are written to a survey CSV file")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(f".{path.name}.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        existing = path.read_text(encoding="utf-8-sig") if path.is_file() else ""
-        rows = list(csv.DictReader(io.StringIO(existing))) if existing.strip() else []
-        if any(r.get("respondent_id") == respondent_id for r in rows):
-            raise UsageError(f"respondent {respondent_id} has already submitted; answers not written twice")
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=SURVEY_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        writer.writerows(
+        existing = _existing(path)
+        layout = _layout(path, existing)
+        if respondent_id in layout.respondents:
+            return 0
+        rows = [
             {
                 "respondent_id": respondent_id,
                 "department": department,
@@ -70,9 +73,60 @@ def append_answers(
                 "answered_at": answered_at,
             }
             for qid, score in scores.items()
+        ]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer,
+            fieldnames=layout.columns,
+            delimiter=layout.delimiter,
+            lineterminator=layout.newline,
+            restval="",
+            extrasaction="ignore",
         )
-        files.write_text(path, buffer.getvalue())
-    return len(scores)
+        if not existing:
+            writer.writeheader()
+        writer.writerows(rows)
+        joint = b"" if not existing or existing.endswith((b"\n", b"\r")) else layout.newline.encode(layout.writes)
+        added = buffer.getvalue().encode(layout.writes)
+        files.write_with(path, lambda tmp: tmp.write_bytes(existing + joint + added))
+    return len(rows)
+
+
+def _existing(path: Path) -> bytes:
+    try:
+        return path.read_bytes() if path.exists() else b""
+    except OSError as exc:
+        raise UsageError(f"{path.name} cannot be read ({exc.strerror}); answers not saved") from None
+
+
+@dataclass
+class _Layout:
+    columns: list[str]
+    delimiter: str
+    newline: str
+    writes: str  # the codec that writes more of the file (no byte-order mark)
+    respondents: set[str]
+
+
+def _layout(path: Path, existing: bytes) -> _Layout:
+    """How the survey file is written: its columns, delimiter, line end and encoding, and the
+    respondents already in it."""
+    if not existing.strip():
+        return _Layout(SURVEY_COLUMNS, ",", "\n", "utf-8", set())
+    encoding, writes = next(((read, write) for bom, read, write in BOMS if existing.startswith(bom)), ("utf-8",) * 2)
+    try:
+        text = existing.decode(encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path.name} is not UTF-8 text; answers not saved (re-save it as UTF-8)") from None
+    delimiter = delimiter_of(text.split("\n", 1)[0].rstrip("\r"))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = [c.strip() for c in reader.fieldnames or []]
+    missing = [c for c in SURVEY_COLUMNS[:4] if c not in columns]
+    if missing:
+        raise UsageError(f"{path.name} has no {', '.join(missing)} column; answers not saved")
+    reader.fieldnames = columns
+    respondents = {row.get("respondent_id") or "" for row in reader}
+    return _Layout(columns, delimiter, "\r\n" if "\r\n" in text else "\n", writes, respondents)
 
 
 def answers_file(survey_file: str, data_dir: str) -> Path:

@@ -36,6 +36,8 @@ def load_plan(path: str | Path | None = None) -> pd.DataFrame:
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: a cadence plan in TOML ({exc})") from None
     steps = doc.get("steps", {})
+    if not isinstance(steps, dict) or not all(isinstance(s, dict) for s in steps.values()):
+        raise UsageError(f"{path}: a cadence plan has one [steps.<name>] table per step, with start and end")
     if not steps:
         raise UsageError(f"{path}: a cadence plan needs at least one [steps.<name>] table with start and end")
     return plan_from_steps(
@@ -80,11 +82,18 @@ def load_rules(path: str | Path | None = None) -> Rules:
         doc = read_toml(path)
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path}: a taxonomy in TOML ({exc})") from None
-    rules = Rules(doc.get("gives", {}), doc.get("asks", {}))
+    gives, asks = doc.get("gives", {}), doc.get("asks", {})
+    if not isinstance(gives, dict) or not isinstance(asks, dict):
+        raise UsageError(f'{path}: a taxonomy has [gives] and [asks] tables of tag = ["pattern", ...]')
+    rules = Rules(gives, asks)
+    if not any(pats for _, _, pats in rules.patterns()):
+        raise UsageError(f'{path}: a taxonomy needs at least one rule, such as [gives] price = ["\\$\\d"]')
     for kind, tag, pats in rules.patterns():
         allowed = GIVE_TAGS if kind == "gives" else ASK_TAGS
         if tag not in allowed:
             raise UsageError(f"{path}: [{kind}] tag {tag!r} is not one of {', '.join(allowed)}")
+        if not isinstance(pats, list) or not all(isinstance(p, str) for p in pats):
+            raise UsageError(f'{path}: [{kind}] {tag} must be a list of patterns, such as {tag} = ["word"]')
         for pat in pats:
             try:
                 re.compile(pat)
@@ -97,5 +106,14 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 def load_instrument(path: str | Path | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The statements (id, theme, text) and the department list of a survey instrument."""
-    doc = read_toml(path or shipped("data", "survey.toml"))
-    return pd.DataFrame(doc["statements"])[["id", "theme", "text"]], list(doc["departments"])
+    source = Path(path) if path else shipped("data", "survey.toml")
+    try:
+        doc = read_toml(source)
+        statements = pd.DataFrame(doc["statements"])[["id", "theme", "text"]]
+        departments = [str(d) for d in doc["departments"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"{source}: a survey instrument in TOML, with departments = [...] and [[statements]] of id, theme and text "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    return statements, departments

@@ -21,16 +21,57 @@ from toolkit.inputs import schema
 MAX_ROWS_SHOWN = 5
 
 
-def _row_labels(path: Path, index: pd.Index) -> list[int]:
-    offset = 2 if path.suffix == ".csv" else 1  # CSV: the header is line 1
+FUTURE_GAP_DAYS = 366  # a date this far beyond all the others in its column is a typo
+FUTURE_SHARE = 0.01  # ... when such dates are at most this share of the column's dates
+
+
+def _row_labels(path: Path, raw: pd.Series, index: pd.Index) -> list[int]:
+    lines = raw.attrs.get("lines")  # set when a CSV record spans lines or lines are blank
+    if lines is not None:
+        return [int(lines[i]) for i in index]
+    offset = 2 if path.suffix.lower() == ".csv" else 1  # CSV: the header is line 1
     return [int(i) + offset for i in index]
 
 
 def problem(path: Path, column: str | None, expected: str, raw: pd.Series, mask: pd.Series) -> Problem:
+    """A problem naming ``path``, ``column``, the first rows of ``raw`` where ``mask`` holds (by the
+    file's physical line, or a Parquet or Excel file's row) and how many there are."""
     bad = raw[mask]
     shown = bad.head(MAX_ROWS_SHOWN)
-    rows = tuple(zip(_row_labels(path, shown.index), ("" if pd.isna(v) else str(v) for v in shown)))
-    return Problem(path.name, column, expected, rows, int(mask.sum()), "row" if path.suffix == ".parquet" else "line")
+    rows = tuple(zip(_row_labels(path, raw, shown.index), ("" if pd.isna(v) else str(v) for v in shown)))
+    unit = "line" if path.suffix.lower() == ".csv" else "row"
+    return Problem(path.name, column, expected, rows, int(mask.sum()), unit)
+
+
+def far_future(dates: pd.Series) -> pd.Series:
+    """Whether each date lies beyond a gap of more than :data:`FUTURE_GAP_DAYS` days above all the
+    column's other dates, when such dates are few (at most :data:`FUTURE_SHARE` of the dated rows):
+    a sale typed as 2099 rather than 2024."""
+    days = dates.to_numpy("datetime64[D]")
+    known = np.unique(days[~np.isnat(days)])
+    flagged = np.zeros(len(dates), bool)
+    if len(known) < 2:
+        return pd.Series(flagged, index=dates.index)
+    gaps = np.flatnonzero(np.diff(known).astype(np.int64) > FUTURE_GAP_DAYS)
+    for gap in gaps:  # the lowest gap that leaves few dates above it
+        above = days > known[gap]
+        if above.sum() <= FUTURE_SHARE * (~np.isnat(days)).sum():
+            flagged = above
+            break
+    return pd.Series(flagged, index=dates.index)
+
+
+def check_dates(path: Path, table: schema.Table, df: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:
+    """A problem for each date column holding dates far beyond all the others (:func:`far_future`);
+    such a date would otherwise move ``as_of`` years ahead and empty every window."""
+    problems = []
+    for col in table.columns:
+        if col.kind == "datetime" and col.name in raw.columns:
+            mask = far_future(df[col.name])
+            if mask.any():
+                expected = f"dates within {FUTURE_GAP_DAYS} days of the column's other dates; these lie far beyond"
+                problems.append(problem(path, col.name, expected, raw[col.name], mask))
+    return problems
 
 
 def check_rules(path: Path, table: schema.Table, df: pd.DataFrame, raw: pd.DataFrame) -> list[Problem]:

@@ -10,6 +10,7 @@ runs. Input files are only ever read.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,8 +103,9 @@ def load_table_file(path: str | os.PathLike, table: str) -> pd.DataFrame:
         raise DataError(str(path), [Problem(path.name, None, f"a {table} file; there is no such file")])
     problems: list[Problem] = []
     df = reading.read_table(path, schema.TABLES[table], problems)
-    if problems:
+    if problems or df is None:
         raise DataError(str(path), problems)
+    df.attrs.clear()
     return df
 
 
@@ -129,12 +131,16 @@ def _load_validated(folder: Path, use_cache: bool) -> Dealer:
 def _read_and_validate(folder: Path) -> Dealer:
     problems: list[Problem] = []
     settings = reading.read_settings(folder, problems)
+    found, problems_with_files = reading.find_tables(folder)
+    problems.extend(problems_with_files)
     tables = {}
-    for name, path in reading.table_files(folder).items():
-        df = reading.read_table(path, schema.TABLES[name], problems)
+    for name, path in found.items():
+        df = reading.read_table(path, schema.TABLES[name], problems, settings)
         if df is not None:
             tables[name] = df
     warnings = contract.check_references(tables) if not problems else []
+    for df in tables.values():
+        df.attrs.clear()  # the files' line numbers are needed for messages only
     if problems:
         raise DataError(str(folder), problems)
     if "touches" in tables:
@@ -154,10 +160,29 @@ def _outbound_first(touches: pd.DataFrame) -> pd.DataFrame:
     return touches.iloc[np.argsort(inbound, kind="stable")].reset_index(drop=True)
 
 
+ACTIVITY_TABLES = ("sales", "touches", "events", "repair_orders", "appointments")
+
+
 def _latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp | None:
-    latest = [df[schema.TABLES[n].date].max() for n, df in tables.items() if schema.TABLES[n].date]
+    """The default ``as_of``: the latest activity (a sale, touch, event, repair order or set
+    appointment); a campaign's planned start date does not count."""
+    latest = [tables[n][schema.TABLES[n].date].max() for n in ACTIVITY_TABLES if n in tables]
     latest = [d for d in latest if pd.notna(d)]
     return max(latest).normalize() if latest else None
+
+
+def activity_span(folder: str | os.PathLike) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day of activity in a folder's data (sales, touches, events, repair
+    orders, appointments set), whatever ``as_of`` a render asks for."""
+    validated = _load_validated(Path(folder), True)
+    days = [
+        d
+        for name in ACTIVITY_TABLES
+        if name in validated.tables
+        for d in validated.tables[name][schema.TABLES[name].date].agg(["min", "max"])
+        if pd.notna(d)
+    ]
+    return (min(days).date(), max(days).date()) if days else (None, None)
 
 
 def summarise_folder(dealer: Dealer) -> pd.DataFrame:

@@ -8,6 +8,8 @@ turns ``bad`` into a :class:`toolkit.errors.Problem`.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 # Export forms seen in dealer CRMs besides ISO 8601, tried in this order.
@@ -29,12 +31,19 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
 
-def parse_datetime(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Timestamps from ISO 8601 or the common US export forms; offsets become UTC."""
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date outside these years is a typo, not a customer's history
+OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def parse_datetime(raw: pd.Series, timezone: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Timestamps from ISO 8601 or the common US export forms, as the dealer's local time: a
+    timestamp with an offset is converted to ``timezone`` (UTC when there is none) before its
+    date is taken; one without is local already. A date outside 1900–2100 is bad."""
     if pd.api.types.is_datetime64_any_dtype(raw):
-        parsed = raw.dt.tz_convert(None) if raw.dt.tz is not None else raw
-        return parsed.astype("datetime64[ns]"), pd.Series(False, index=raw.index)
+        parsed = raw.dt.tz_convert(timezone).dt.tz_localize(None) if raw.dt.tz is not None else raw
+        return _in_range(parsed, pd.Series(False, index=raw.index))
     text = raw.astype("str").str.strip().where(raw.notna())
+    offset = text.str.contains(OFFSET, regex=True).fillna(False).to_numpy(bool)
     out = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
     todo = out.isna() & text.notna()
     for fmt in DATE_FORMATS:
@@ -42,7 +51,17 @@ def parse_datetime(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
             break
         out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
         todo = out.isna() & text.notna()
-    return out.dt.tz_convert(None).astype("datetime64[ns]"), todo
+    local = out.dt.tz_convert(None)
+    if timezone and offset.any():
+        local[offset] = out[offset].dt.tz_convert(timezone).dt.tz_localize(None)
+    return _in_range(local, todo)
+
+
+def _in_range(parsed: pd.Series, bad: pd.Series) -> tuple[pd.Series, pd.Series]:
+    year = parsed.dt.year
+    outside = (year < FIRST_YEAR) | (year > LAST_YEAR)
+    outside = outside.fillna(False).astype(bool)
+    return parsed.where(~outside).astype("datetime64[ns]"), bad | outside
 
 
 def parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -56,14 +75,43 @@ def parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return out, words.notna() & out.isna()
 
 
-def parse_number(raw: pd.Series, integer: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Numbers, accepting currency signs, thousands commas and spaces ("$1,234.50")."""
+CURRENCY = "$€£¥"
+GROUP_SPACES = " \u00a0\u202f"  # a space, a no-break space and a narrow one group thousands in exports
+DECIMAL_MARKS = (".", ",")
+
+
+def money_pattern(decimal: str) -> str:
+    """A number written with ``decimal`` as its decimal mark: digits, optionally grouped by threes
+    with the other mark or a space (``1,234.50`` or ``1 234.50`` for "."; ``1.234,50`` for ",")."""
+    group = "," if decimal == "." else "."
+    mark, groups = re.escape(decimal), f"[{re.escape(group)}{GROUP_SPACES}]"
+    return rf"[+-]?(?:(?:\d{{1,3}}(?:{groups}\d{{3}})+|\d+)(?:{mark}\d+)?|{mark}\d+)"
+
+
+def parse_number(raw: pd.Series, integer: bool = False, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Numbers written with ``decimal`` as the decimal mark, accepting currency signs, accounting
+    negatives ("(15.00)") and thousands grouped by the other mark or by spaces ("$1,234.50"). A value that only reads with the
+    other mark ("12,50", "1.234,50", "1 234,50" when ``decimal`` is "."), or that could be
+    either ("1.234": money has no third decimal), is bad: it is never silently rescaled."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         out = raw.astype("Float64")
+        bad = pd.Series(False, index=raw.index)
     else:
-        text = raw.astype("str").str.replace(f"[{WHITESPACE}$,]", "", regex=True).where(raw.notna())
-        out = pd.to_numeric(text, errors="coerce").astype("Float64")
-    bad = raw.notna() & out.isna()
+        text = (
+            raw.astype("str")
+            .str.replace(f"[{CURRENCY}]", "", regex=True)
+            .str.replace(f"^[{WHITESPACE}]+|[{WHITESPACE}]+$", "", regex=True)
+            .str.replace(r"^\((.*)\)$", r"-\1", regex=True)  # accounting's (1,234.50) is negative
+            .where(raw.notna())
+        )
+        written = text.str.fullmatch(money_pattern(decimal)).fillna(False).astype(bool)
+        group = "," if decimal == "." else "."
+        plain = text.where(written).str.replace(f"[{re.escape(group)}{GROUP_SPACES}]", "", regex=True)
+        out = pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").astype("Float64")
+        # "1.234" could be 1.234 or 1234: money has no third decimal, so it is bad, not guessed
+        three = text.str.fullmatch(rf"[+-]?\d{{1,3}}{re.escape(decimal)}\d{{3}}").fillna(False).astype(bool)
+        bad = raw.notna() & (~written | three)
+        out = out.where(~three)
     if integer:
         fractional = out.notna() & (out % 1 != 0)
         bad = bad | fractional.fillna(False)

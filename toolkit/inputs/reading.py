@@ -5,6 +5,8 @@ parsed into typed columns (:mod:`toolkit.inputs.parse`), then checked against th
 
 from __future__ import annotations
 
+import csv
+import io
 import tomllib
 from pathlib import Path
 
@@ -12,21 +14,52 @@ import pandas as pd
 
 from toolkit.errors import Problem
 from toolkit.inputs import contract, schema
-from toolkit.inputs.parse import PARSERS, parse_choice
+from toolkit.inputs.parse import DECIMAL_MARKS, PARSERS, parse_choice, parse_datetime, parse_number
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+DELIMITERS = (",", ";", "\t", "|")
+BOMS = (  # byte-order mark → the codec that reads the file, and the one that writes more of it
+    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32", "utf-32-le"),  # before UTF-16's: it begins the same way
+    (b"\x00\x00\xfe\xff", "utf-32", "utf-32-be"),
+    (b"\xff\xfe", "utf-16", "utf-16-le"),
+    (b"\xfe\xff", "utf-16", "utf-16-be"),
+)
+
+
+def find_tables(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """The file that holds each table in ``folder``, and a problem for every entry that looks like
+    a table but cannot be one: a folder or a broken link with a table's name, or two files for one
+    table (``customers.csv`` beside a ``customers.parquet``). A table's name matches in any case
+    (``Customers.CSV``) with any of :data:`TABLE_SUFFIXES`."""
+    candidates: dict[str, list[Path]] = {}
+    problems = []
+    for entry in sorted(folder.iterdir()):
+        stem, suffix = entry.name[: -len(entry.suffix) or None], entry.suffix.lower()
+        if stem.lower() not in schema.TABLES or suffix not in TABLE_SUFFIXES:
+            continue
+        if not entry.is_file():
+            what = "a folder" if entry.is_dir() else "a link to nothing"
+            problems.append(Problem(entry.name, None, f"the {stem.lower()} table as a file; this is {what}"))
+            continue
+        candidates.setdefault(stem.lower(), []).append(entry)
+    found = {}
+    for name, paths in candidates.items():
+        if len(paths) > 1:
+            listed = " and ".join(p.name for p in paths)
+            problems.append(Problem(paths[0].name, None, f"one file for the {name} table; the folder has {listed}"))
+        else:
+            found[name] = paths[0]
+    return found, problems
 
 
 def table_files(folder: Path) -> dict[str, Path]:
-    """The file that holds each table present in ``folder`` (CSV or Parquet)."""
-    found: dict[str, Path] = {}
-    for name in schema.TABLES:
-        for suffix in (".parquet", ".csv"):
-            path = folder / f"{name}{suffix}"
-            if path.is_file():
-                found.setdefault(name, path)
-    return found
+    """The file that holds each table present in ``folder`` (see :func:`find_tables`)."""
+    return find_tables(folder)[0]
 
 
 def read_settings(folder: Path, problems: list[Problem]) -> dict:
+    """dealer.toml's settings, each checked: name, as_of, decimal, encoding, timezone."""
     path = folder / schema.DEALER_FILE
     if not path.is_file():
         problems.append(
@@ -40,49 +73,181 @@ def read_settings(folder: Path, problems: list[Problem]) -> dict:
         return {}
     if not str(settings.get("name", "")).strip():
         problems.append(Problem(schema.DEALER_FILE, "name", 'the dealership\'s name, e.g. name = "Lakeside Motors"'))
+    problems.extend(_setting_problems(settings))
+    return settings
+
+
+def _setting_problems(settings: dict) -> list[Problem]:
+    import codecs
+    import zoneinfo
+
+    problems = []
+
+    def bad(key: str, expected: str) -> None:
+        """Record the setting's problem and read the files as if it were not set."""
+        problems.append(Problem(schema.DEALER_FILE, key, expected, ((0, str(settings.pop(key))),), 1))
+
     if "as_of" in settings:
         try:
             settings["as_of"] = str(pd.Timestamp(str(settings["as_of"])).date())
         except ValueError:
-            problems.append(
-                Problem(schema.DEALER_FILE, "as_of", "a date such as 2025-06-30", ((0, str(settings["as_of"])),), 1)
-            )
-    return settings
+            bad("as_of", "a date such as 2025-06-30")
+    if settings.get("decimal", ".") not in DECIMAL_MARKS:
+        bad("decimal", 'the decimal mark of the money columns: decimal = "." or decimal = ","')
+    if "encoding" in settings:
+        try:
+            codecs.lookup(str(settings["encoding"]))
+        except LookupError:
+            bad("encoding", 'the text encoding of the CSV files, such as encoding = "cp1252" or "utf-16"')
+    if "timezone" in settings:
+        try:
+            zoneinfo.ZoneInfo(str(settings["timezone"]))
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+            bad("timezone", 'a time zone name such as timezone = "America/Chicago"')
+    return problems
 
 
-def read_raw(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    """The file's cells as text (blank → NA) with a 0-based index, or None after a problem."""
-    if path.suffix == ".parquet":
+def read_raw(path: Path, problems: list[Problem], encoding: str | None = None) -> pd.DataFrame | None:
+    """The file's cells as text (blank → NA) with a 0-based index, or None after a problem.
+    When a CSV file's records do not each take one line, ``attrs["lines"]`` holds the physical
+    line on which each record starts (the header is line 1)."""
+    if path.suffix.lower() == ".parquet":
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises several unrelated types for a bad file
             problems.append(Problem(path.name, None, f"a readable Parquet file ({type(exc).__name__}: {exc})"))
             return None
-    data = path.read_bytes()
-    if b"\x00" in data:
-        problems.append(Problem(path.name, None, "CSV text; the file holds binary data"))
+    if path.suffix.lower() == ".xlsx":
+        return _read_excel(path, problems)
+    text = _decoded(path, problems, encoding)
+    if text is None:
         return None
-    if not data.strip():
-        problems.append(Problem(path.name, None, "CSV text with a header row; the file is empty"))
-        return None
+    return _read_csv_text(path, text, problems)
+
+
+def _read_excel(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(path.name, None, f"UTF-8 text; byte {exc.start} is not UTF-8 (re-export as UTF-8)"))
-        return None
-    try:
-        df = pd.read_csv(
-            path, dtype="str", keep_default_na=False, na_values=[""], encoding="utf-8-sig", skipinitialspace=True
-        )
-    except (ValueError, pd.errors.ParserError) as exc:
-        problems.append(Problem(path.name, None, f"comma-separated text with a header row ({exc})".replace("\n", " ")))
+        df = pd.read_excel(path, engine="calamine", dtype="str", keep_default_na=False, na_values=[""])
+    except Exception as exc:  # calamine raises its own types for a damaged workbook
+        problems.append(Problem(path.name, None, f"a readable Excel workbook ({type(exc).__name__}: {exc})"))
         return None
     df.columns = [str(c).strip() for c in df.columns]
     return df
 
 
-def read_table(path: Path, table: schema.Table, problems: list[Problem]) -> pd.DataFrame | None:
-    raw = read_raw(path, problems)
+def _decoded(path: Path, problems: list[Problem], encoding: str | None) -> str | None:
+    """The file's text: in dealer.toml's ``encoding``, else as its byte-order mark says, else UTF-8.
+    Text in another encoding is named in a problem with the encoding it appears to be in."""
+    data = path.read_bytes()
+    if not data.strip():
+        problems.append(Problem(path.name, None, "CSV text with a header row; the file is empty"))
+        return None
+    chosen = encoding or next((name for bom, name, _ in BOMS if data.startswith(bom)), "utf-8")
+    try:
+        text = data.decode(chosen)
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(path.name, None, _encoding_expected(data, chosen, exc, encoding is not None)))
+        return None
+    if "\x00" in text:
+        problems.append(Problem(path.name, None, "CSV text; the file holds binary data"))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _encoding_expected(data: bytes, tried: str, exc: UnicodeDecodeError, from_settings: bool) -> str:
+    from charset_normalizer import from_bytes
+
+    line = data.count(b"\n", 0, exc.start) + 1
+    guess = from_bytes(data[:200_000]).best()
+    said = f"dealer.toml says encoding = {tried!r}, but" if from_settings else f"{tried.upper()} text;"
+    text = f"{said} line {line} holds a byte ({data[exc.start]:#04x}) that is not {tried.upper()}"
+    if guess is not None and guess.encoding not in ("utf_8", "ascii") and not from_settings:
+        text += (
+            f". The file looks like {guess.encoding} text: set encoding = {guess.encoding!r} in dealer.toml, "
+            "or re-export it as UTF-8"
+        )
+    return text
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a stray carriage return or quote: pandas will name the problem
+        return [line]
+
+
+def delimiter_of(header: str) -> str:
+    """The delimiter of a CSV header line: whichever of :data:`DELIMITERS` splits it into the most
+    columns, a comma on a tie."""
+    return max(DELIMITERS, key=lambda d: (len(_fields(header, d)), d == ","))
+
+
+def _read_csv_text(path: Path, text: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """A CSV file's text as cells (the delimiter from :func:`delimiter_of`); a column named twice or
+    a header row repeated inside the file is a problem."""
+    first = next((line.rstrip("\r") for line in text.split("\n", 50) if line.strip()), "")
+    delimiter = delimiter_of(first)
+    names = [c.strip() for c in _fields(first, delimiter)]
+    twice = sorted({n for n in names if names.count(n) > 1 and n})
+    if twice:
+        problems.append(
+            Problem(path.name, ", ".join(twice), "each column once in the header row; these columns appear twice")
+        )
+        return None
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype="str", keep_default_na=False, na_values=[""], skipinitialspace=True
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        expected = f"{_delimiter_name(delimiter)}-separated text with a header row"
+        problems.append(Problem(path.name, None, f"{expected} ({exc})".replace("\n", " ")))
+        return None
+    names = names if len(names) == len(df.columns) else [str(c).strip() for c in df.columns]
+    df.columns = names
+    lines = _record_lines(text, len(df))
+    if lines is not None:
+        df.attrs["lines"] = lines
+    repeated = df.eq(pd.Series(names, index=df.columns)).all(axis=1)
+    if len(names) > 1 and repeated.any():
+        problems.append(
+            contract.problem(
+                path, None, "data rows; the header row is repeated inside the file", df[df.columns[0]], repeated
+            )
+        )
+        return None
+    return df
+
+
+def _delimiter_name(delimiter: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}[delimiter]
+
+
+def _record_lines(text: str, records: int):
+    """The physical line on which each record starts, or None when record i is on line i + 2 (no
+    record spans lines and no line is blank)."""
+    if text.count("\n") + (not text.endswith("\n")) == records + 1:
+        return None
+    starts, previous, header_seen = [], 0, False
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if row and header_seen:
+                starts.append(previous + 1)
+            header_seen = header_seen or bool(row)
+            previous = reader.line_num
+    except csv.Error:  # pandas read the file; line numbers then fall back to one record a line
+        return None
+    if len(starts) != records or starts == list(range(2, records + 2)):
+        return None
+    return tuple(starts)  # a tuple: pandas compares attrs when it combines frames
+
+
+def read_table(path: Path, table: schema.Table, problems: list[Problem], settings: dict | None = None):
+    """One table's file parsed into typed columns and checked against the contract, or None after
+    a problem. ``settings`` (dealer.toml) say how money is written (``decimal``), which encoding the
+    text is in and which time zone the dealer is in."""
+    settings = settings or {}
+    raw = read_raw(path, problems, settings.get("encoding"))
     if raw is None:
         return None
     missing = [c for c in table.required if c not in raw.columns]
@@ -105,19 +270,39 @@ def read_table(path: Path, table: schema.Table, problems: list[Problem]) -> pd.D
         source = raw[col.name]
         if not pd.api.types.is_datetime64_any_dtype(source) and not pd.api.types.is_numeric_dtype(source):
             source = source.astype("str").where(source.notna())
-        parser = parse_choice if (col.allowed and col.kind == "text") else PARSERS[col.kind]
-        parsed, bad = parser(source)
+        parsed, bad = _parser(col, settings)(source)
         if bad.any():
-            problems.append(contract.problem(path, col.name, _EXPECTED[col.kind], raw[col.name], bad))
+            problems.append(contract.problem(path, col.name, expected(col.kind, settings), raw[col.name], bad))
         out[col.name] = parsed
     problems.extend(contract.check_rules(path, table, out, raw))
+    problems.extend(contract.check_dates(path, table, out, raw))
     return out
 
 
+def _parser(col: schema.Column, settings: dict):
+    if col.allowed and col.kind == "text":
+        return parse_choice
+    if col.kind == "number":
+        return lambda raw: parse_number(raw, decimal=settings.get("decimal", "."))
+    if col.kind == "datetime":
+        return lambda raw: parse_datetime(raw, settings.get("timezone"))
+    return PARSERS[col.kind]
+
+
+def expected(kind: str, settings: dict) -> str:
+    """What a value of ``kind`` must look like, in the words a problem uses."""
+    if kind == "number" and settings.get("decimal", ".") == ",":
+        return 'a number with a decimal comma, as dealer.toml says (decimal = ","), such as 1.234,50 or 12,50'
+    return _EXPECTED[kind]
+
+
 _EXPECTED = {
-    "datetime": "a date such as 2024-03-01, 2024-03-01T14:05:00 or 03/01/2024",
+    "datetime": "a date from 1900 to 2100 such as 2024-03-01, 2024-03-01T14:05:00 or 03/01/2024",
     "bool": "true/false, yes/no, y/n or 1/0 (blank if unknown)",
-    "number": "a number such as 1234.50",
+    "number": (
+        "a number such as 1234.50 or $1,234.50; a value such as 12,50 or 1.234,50 is written with a decimal comma "
+        '(set decimal = "," in dealer.toml if the export uses one; it is never guessed)'
+    ),
     "integer": "a whole number",
 }
 

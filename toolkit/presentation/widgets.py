@@ -8,6 +8,7 @@ and creates no widget at all.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +103,7 @@ class SurveyForm:
             for row in statements.itertuples()
         }
         rows = [
-            w.HBox([slider, w.HTML(f"<span>{row.text}</span>")])
+            w.HBox([slider, w.HTML(f"<span>{html.escape(row.text)}</span>")])
             for slider, row in zip(self.sliders.values(), statements.itertuples())
         ]
         self.submit = w.Button(description="Submit my answers", button_style="primary")
@@ -148,10 +149,16 @@ class SurveyForm:
                 self.departments,
             )
         except UsageError as exc:
-            self.status.value = f"<b>Not saved:</b> {exc}"
+            self.status.value = f"<b>Not saved:</b> {html.escape(str(exc))}"
+            return
+        except OSError as exc:  # a full disk, a file another program holds
+            self.status.value = (
+                f"<b>Not saved:</b> the survey file could not be written ({html.escape(exc.strerror or '')})"
+            )
             return
         self.submit.disabled = True
-        self.status.value = f"Saved {n} answers for {self.department.value} (respondent {self.respondent_id})."
+        who = f"{html.escape(self.department.value)} (respondent {self.respondent_id})"
+        self.status.value = f"Saved {n} answers for {who}." if n else f"Already saved: the answers for {who}."
 
 
 def show_survey_form(survey_file, statements, departments, today: str) -> SurveyForm | None:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from toolkit.running.render import RenderResult
 
 
+PARAMETERS_PREFIX = "parameters: "
+REFUSED = ("bad data", "bad parameters")  # a client's input was refused: nothing of it rendered
 CLIENT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
@@ -48,7 +50,7 @@ class Client:
 
 @dataclass
 class ClientOutcome:
-    """How a client's render went: ``status`` is ok, failed (a playbook) or bad data."""
+    """How a client's render went: ``status`` is ok, failed (a playbook), bad data or bad parameters."""
 
     client_id: str
     name: str
@@ -107,14 +109,24 @@ def _check_id(path: Path, cid: str, earlier: list[str]) -> None:
 
 
 def _validate(client: Client) -> tuple[str, str | None, str, str]:
-    """(client id, error or None, dealer name, as_of) — runs in a worker; fills the cache."""
+    """(client id, error or None, dealer name, as_of) — runs in a worker; fills the cache. The
+    client's parameters are checked as ``playbook render`` checks them; an error starts with
+    "parameters: " when they, not the data, are at fault."""
     from toolkit.inputs.dealer import load_dealer
+    from toolkit.running import render
+    from toolkit.running.parameters import check_against_data
 
+    as_of = client.parameters.get("as_of") or None
     try:
-        dealer = load_dealer(client.data, as_of=client.parameters.get("as_of"))
+        render.check_parameters([render.playbook_path(n) for n in playbooks.names()], client.parameters, as_of)
+        dealer = load_dealer(client.data, as_of=as_of)
+        render.check_parameter_files(client.parameters)
+        check_against_data(client.parameters, as_of, dealer)
         return client.client_id, None, dealer.name, dealer.as_of_text
     except DataError as exc:
         return client.client_id, str(exc), client.name or client.client_id, ""
+    except UsageError as exc:
+        return client.client_id, f"{PARAMETERS_PREFIX}{exc}", client.name or client.client_id, ""
 
 
 def _render(client: Client, playbook: str, out: Path, timeout: int):
@@ -145,7 +157,7 @@ def render_batch(
     with executor(jobs or os.cpu_count() or 1, scheduler) as pool:
         outcomes, results = _run(pool, clients, out, timeout, progress)
     for cid, outcome in outcomes.items():
-        if outcome.status != "bad data":
+        if outcome.status not in REFUSED:
             _finish(outcome, results[cid], out / cid)
     ordered = [outcomes[c.client_id] for c in clients]
     portfolio = write_portfolio(out / "portfolio.csv", ordered)
@@ -178,7 +190,7 @@ def _run(pool: Executor, clients: list[Client], out: Path, timeout: int, progres
                 client = validating[future]
                 _, error, name, as_of = _validation(future, client)
                 outcomes[client.client_id] = outcome = _validated(client, error, name, as_of, out)
-                if outcome.status == "bad data":
+                if outcome.status in REFUSED:
                     bar.update(len(names))
                     continue
                 for p in names:
@@ -219,8 +231,9 @@ def _validated(client: Client, error: str | None, name: str, as_of: str, out: Pa
     if not error:
         return ClientOutcome(client.client_id, client.name or name, "ok", "", as_of)
     files.write_text(out / client.client_id / "error.txt", error + "\n")
+    status = "bad parameters" if error.startswith(PARAMETERS_PREFIX) else "bad data"
     return ClientOutcome(
-        client.client_id, client.name or name, "bad data", error.splitlines()[0] + " (see error.txt)", as_of
+        client.client_id, client.name or name, status, error.splitlines()[0] + " (see error.txt)", as_of
     )
 
 
@@ -244,7 +257,7 @@ def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -
 
 
 def _clients_done(outcomes, results, names) -> int:
-    return sum(o.status == "bad data" or len(results[cid]) == len(names) for cid, o in outcomes.items())
+    return sum(o.status in REFUSED or len(results[cid]) == len(names) for cid, o in outcomes.items())
 
 
 def flatten_kpis(kpis: dict, prefix: str = "") -> dict:
@@ -296,7 +309,7 @@ def write_portfolio_index(path: Path, outcomes: list[ClientOutcome]) -> Path:
     for o in outcomes:
         link = (
             f'<a href="{html.escape(o.client_id)}/index.html">{html.escape(o.name)}</a>'
-            if o.status != "bad data"
+            if o.status not in REFUSED
             else html.escape(o.name)
         )
         rows.append(

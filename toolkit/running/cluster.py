@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -25,11 +27,66 @@ def executor(jobs: int, scheduler: str | None = None) -> Iterator[Executor]:
     """``jobs`` local processes, or the Dask scheduler at ``scheduler`` (``tcp://host:port``, or
     ``"local"`` for a LocalCluster with one worker per core)."""
     if scheduler is None:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=local_worker
+        )
+        try:
             yield pool
+        except BaseException:  # Ctrl-C, SIGTERM or an error: stop the renders now, not when they end
+            stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
         return
     with dask_client(scheduler) as client:
         yield client.get_executor(retries=1, pure=False)
+
+
+CLEANUP_SECONDS = 10  # a stopped worker ends at the latest this long after its render began to unwind
+STOP_SECONDS = 20  # how long the batch waits for a stopped worker before killing it
+
+
+def local_worker() -> None:
+    """Set up a local render process. It leaves Ctrl-C to the batch, which stops it with SIGTERM;
+    SIGTERM ends its render, which removes its half-built folder (its kernel polls for its parent
+    and follows it); and on Linux it is sent SIGTERM when the batch dies, however it dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the batch died before the line above
+        os._exit(1)
+
+
+def _interrupt(signum, frame) -> None:
+    """Stop this worker: its kernel is killed, its render unwinds (removing its half-built folder),
+    and the process ends within :data:`CLEANUP_SECONDS`, saying nothing more (the batch prints the
+    one line)."""
+    import threading
+
+    import psutil  # ipykernel's own dependency
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    for child in psutil.Process().children(recursive=True):
+        child.kill()
+    threading.Timer(CLEANUP_SECONDS, os._exit, (1,)).start()
+    raise KeyboardInterrupt
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and send SIGTERM to every worker; one that has not finished
+    cleaning up after :data:`STOP_SECONDS` is killed."""
+    workers = list(getattr(pool, "_processes", {}).values())  # concurrent.futures keeps them here
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.terminate()
+    for worker in workers:
+        worker.join(STOP_SECONDS)
+        if worker.is_alive():
+            worker.kill()
 
 
 @contextmanager

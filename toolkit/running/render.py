@@ -90,17 +90,22 @@ def select_parameters(path: Path, parameters: dict) -> dict:
     return {k: v for k, v in parameters.items() if k in declared}
 
 
-def check_parameters(paths: list[Path], parameters: dict) -> None:
-    """Refuse a parameter that none of the notebooks declares, naming the ones they do."""
-    declared = set()
+def check_parameters(paths: list[Path], parameters: dict, as_of: str | None = None) -> None:
+    """Refuse a parameter that none of the notebooks declares (naming the ones they do), one of the
+    wrong type, and a value that cannot be right (:mod:`toolkit.running.parameters`)."""
+    from toolkit.running import parameters as checks
+
+    declared: dict[str, dict] = {}
     for path in paths:
-        declared |= set(notebook_parameters(path))
-    unknown = sorted(set(parameters) - declared)
+        declared |= notebook_parameters(path)
+    unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise UsageError(
             f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"these playbooks take: {', '.join(sorted(declared))}"
+            f"these playbooks take: {', '.join(sorted(set(declared) - set(checks.FROM_THE_COMMAND)))}"
         )
+    checks.check_types(declared, parameters)
+    checks.check_values({**parameters, "as_of": as_of or parameters.get("as_of", "")})
 
 
 def check_parameter_files(parameters: dict) -> None:
@@ -137,7 +142,7 @@ def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=timeout,
-                cwd=str(output.parent),
+                cwd=str(output.parent.parent),  # the report set's folder: it outlives a build that is stopped
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
             return
@@ -197,6 +202,32 @@ def _results_from(nb: dict) -> dict | None:
     return None
 
 
+def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
+    """Run the notebook into ``build``: executed.ipynb, results.json and report.html, with no path
+    of this machine in any of them; returns the results."""
+    from toolkit.presentation.report import build_report
+
+    executed = build / "executed.ipynb"
+    local = local_folders(params)
+    try:
+        _execute(path, executed, params, timeout)
+    except RenderError as exc:
+        raise RenderError(without_local_paths(str(exc), local)) from None
+    executed.write_text(without_local_paths(executed.read_text(encoding="utf-8"), local), encoding="utf-8")
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    results = _results_from(nb)
+    if results is None:
+        raise RenderError(
+            "the playbook finished without recording its KPIs (toolkit.presentation.results.record_results)"
+        )
+    defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
+    shown = {k: without_local_paths(v, local) if isinstance(v, str) else v for k, v in {**defaults, **params}.items()}
+    results = {**results, "parameters": shown}
+    (build / "results.json").write_text(json.dumps(results, indent=2))
+    (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")
+    return results
+
+
 def render_playbook(
     playbook: str,
     data_dir: str | Path,
@@ -210,7 +241,7 @@ def render_playbook(
     Failures come back as a result with ``status == "failed"``; the error, with
     the failing cell, is also written to ``out_dir/<name>.error.txt``.
     """
-    from toolkit.presentation.report import build_report, notebook_title
+    from toolkit.presentation.report import notebook_title
 
     path = playbook_path(playbook)
     name = playbook_name(path)
@@ -221,6 +252,9 @@ def render_playbook(
         "as_of": as_of or "",
         **select_parameters(path, parameters or {}),
     }
+    for key, value in params.items():  # a file named relative to where the command runs
+        if key.endswith("_file") and isinstance(value, str) and value:
+            params[key] = str(Path(value).resolve())
     params = select_parameters(path, params)
     title = (
         playbooks.REGISTRY[name].title if name in playbooks.REGISTRY else notebook_title(json.loads(path.read_text()))
@@ -229,26 +263,7 @@ def render_playbook(
     build = files.new_folder(out_dir, f"build-{name}")
     started = time.perf_counter()
     try:
-        executed = build / "executed.ipynb"
-        local = local_folders(params)
-        try:
-            _execute(path, executed, params, timeout)
-        except RenderError as exc:
-            raise RenderError(without_local_paths(str(exc), local)) from None
-        executed.write_text(without_local_paths(executed.read_text(encoding="utf-8"), local), encoding="utf-8")
-        nb = json.loads(executed.read_text(encoding="utf-8"))
-        results = _results_from(nb)
-        if results is None:
-            raise RenderError(
-                "the playbook finished without recording its KPIs (toolkit.presentation.results.record_results)"
-            )
-        defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
-        results = {**results, "parameters": {**defaults, **params}}
-        results["parameters"] = {
-            k: without_local_paths(v, local) if isinstance(v, str) else v for k, v in results["parameters"].items()
-        }
-        (build / "results.json").write_text(json.dumps(results, indent=2))
-        (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")
+        results = _execute_into(build, path, params, timeout)
         files.move_into_place(build, final)
         error_file.unlink(missing_ok=True)
         return RenderResult(name, title, "ok", final, results, None, time.perf_counter() - started, params)
@@ -279,11 +294,15 @@ def render_set(
     from tqdm import tqdm
 
     from toolkit.inputs.dealer import load_dealer
+    from toolkit.running.parameters import check_against_data
 
     paths = [playbook_path(p) for p in playbooks]
-    check_parameters(paths, parameters or {})
-    check_parameter_files(parameters or {})
+    parameters = parameters or {}
+    check_parameters(paths, parameters, as_of)
+    as_of = as_of or parameters.get("as_of") or None
     dealer = load_dealer(data_dir, as_of=as_of)  # validates and fills the cache the kernels read
+    check_parameter_files(parameters)
+    check_against_data(parameters, as_of, dealer)
     results = []
     bar = tqdm(paths, desc=dealer.name, unit="playbook", disable=not progress, leave=False)
     for path in bar:

@@ -1,0 +1,97 @@
+"""Checking a render's parameters before any kernel starts.
+
+Each parameter is checked against the type its notebook's parameters cell gives it (papermill
+reads the annotation), and against what it means: dates are dates, periods run forwards, counts
+and days are positive, costs are not negative, a salesperson is one the data knows, ``as_of``
+falls inside the data. A bad one is a :class:`~toolkit.errors.UsageError` naming it (exit 2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from toolkit.errors import UsageError
+
+DATES = ("as_of", "period_start", "period_end", "sold_from", "sold_to")
+PERIODS = (("period_start", "period_end"), ("sold_from", "sold_to"))
+AT_LEAST_ONE = ("streak_threshold", "min_irrelevant_offers", "lookback_days", "outcome_days")
+FROM_THE_COMMAND = {"data_dir": "--data"}  # set by the command itself, never with -p
+TYPES = {"str": str, "int": int, "bool": bool, "dict": dict, "float": float}
+
+
+def check_types(declared: dict[str, dict], parameters: dict) -> None:
+    """Refuse a value whose type is not the one its notebook declares (``-p lookback_days=abc``),
+    and a parameter the command sets itself (``-p data_dir=…``; use ``--data``)."""
+    for name, value in parameters.items():
+        if name in FROM_THE_COMMAND:
+            raise UsageError(f"{name} is set by {FROM_THE_COMMAND[name]}, not by -p {name}=…")
+        kind = TYPES.get(declared.get(name, {}).get("inferred_type_name", ""))
+        if kind is None:
+            continue
+        fits = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            fits = True
+        if not fits:
+            raise UsageError(f"{name} must be {_kind_words(kind)}, not {value!r} ({declared[name]['help']})")
+
+
+def _kind_words(kind: type) -> str:
+    return {str: "text", int: "a whole number", bool: "true or false", dict: "a table such as {…}"}.get(
+        kind, "a number"
+    )
+
+
+def date_of(name: str, value: object) -> dt.date | None:
+    """A date parameter's value as a date (None when blank); refuses anything but YYYY-MM-DD."""
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"{name} must be a date written YYYY-MM-DD, not {value!r}") from None
+
+
+def check_values(parameters: dict) -> None:
+    """Refuse dates that are not dates, periods that end before they start, counts below one and
+    negative costs."""
+    dates = {name: date_of(name, parameters.get(name)) for name in DATES}
+    for start, end in PERIODS:
+        first, last = dates[start], dates[end]
+        if first and last and first > last:
+            raise UsageError(f"{start} ({first}) is after {end} ({last}); a period runs forwards")
+    for name in AT_LEAST_ONE:
+        if name in parameters and parameters[name] < 1:
+            raise UsageError(f"{name} must be at least 1, not {parameters[name]!r}")
+    for channel, cost in (parameters.get("cost_overrides") or {}).items():
+        if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost < 0:
+            raise UsageError(f"cost_overrides: the cost of {channel!r} must be a number of at least 0, not {cost!r}")
+
+
+def check_against_data(parameters: dict, as_of: str | None, dealer) -> None:
+    """Refuse a salesperson the data does not know (naming the known ones) and an ``as_of`` before
+    all of the data's activity or after its end."""
+    who = parameters.get("salesperson") or ""
+    if who and who != "everyone":
+        known = known_salespeople(dealer)
+        if who not in known:
+            listed = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
+            raise UsageError(f"salesperson {who!r} is not in the data; the salespeople are: {listed or 'none'}")
+    from toolkit.inputs.dealer import activity_span
+
+    cut = date_of("as_of", as_of)
+    first, last = activity_span(dealer.folder)
+    if cut and first and cut < first:
+        raise UsageError(f"as_of {cut} is before the data's first activity ({first}); nothing would be counted")
+    if cut and last and cut > last:
+        raise UsageError(
+            f"as_of {cut} is after the data's last activity ({last}); every recent window would look empty"
+        )
+
+
+def known_salespeople(dealer) -> list[str]:
+    """The salesperson ids the data knows: those its sales and customers name."""
+    ids: set[str] = set()
+    for table in ("sales", "customers"):
+        if table in dealer:
+            ids |= set(dealer[table]["salesperson_id"].dropna())
+    return sorted(ids)
