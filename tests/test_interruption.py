@@ -1,5 +1,6 @@
-"""Stopping a batch (issue 22, "Faults"): SIGTERM or the death of `playbook batch` stops its worker
-processes and their kernels, leaves no half-built folder and prints one line, no tracebacks."""
+"""Stopping a render or a batch (issue 22, "Faults"): SIGTERM or the death of `playbook batch`
+stops its worker processes and their kernels, leaves no half-built folder and prints one line, no
+tracebacks."""
 
 from __future__ import annotations
 
@@ -29,12 +30,16 @@ def marked(mark: str) -> list[psutil.Process]:
     return found
 
 
-def start_batch(tmp_path: Path, mark: str) -> subprocess.Popen:
+def start(tmp_path: Path, mark: str, command: str) -> subprocess.Popen:
     lines = [f'[clients.c{i}]\ndata = "{sample_dir()}"\n' for i in range(4)]
     (tmp_path / "clients.toml").write_text("\n".join(lines))
     exe = Path(sys.executable).with_name("playbook")
+    args = {
+        "batch": ["batch", str(tmp_path / "clients.toml"), "--jobs", "2"],
+        "render": ["render", "all", "--data", str(sample_dir())],
+    }[command]
     return subprocess.Popen(
-        [str(exe), "batch", str(tmp_path / "clients.toml"), "--out", str(tmp_path / "out"), "--jobs", "2"],
+        [str(exe), *args, "--out", str(tmp_path / "out")],
         env={**os.environ, "PLAYBOOK_TEST_MARK": mark},
         stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "stderr.txt").open("w"),  # a file: the workers hold it as long as they live
@@ -45,7 +50,7 @@ def wait_until_rendering(tmp_path: Path, mark: str, batch: subprocess.Popen) -> 
     deadline = time.time() + 120
     while time.time() < deadline:
         kernels = [p for p in marked(mark) if "ipykernel" in " ".join(p.cmdline())]
-        if kernels and list((tmp_path / "out").glob("*/.build-*")):
+        if kernels and list((tmp_path / "out").glob("**/.build-*")):
             return
         assert batch.poll() is None, (tmp_path / "stderr.txt").read_text()
         time.sleep(0.2)
@@ -62,10 +67,14 @@ def gone(mark: str, seconds: float) -> list[psutil.Process]:
     return left
 
 
-@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "kill-9"])
-def test_a_stopped_batch_leaves_no_process_and_no_half_built_folder(tmp_path, how):
+@pytest.mark.parametrize(
+    ("command", "how"),
+    [("batch", signal.SIGTERM), ("batch", signal.SIGKILL), ("render", signal.SIGTERM)],
+    ids=["batch-sigterm", "batch-kill-9", "render-sigterm"],
+)
+def test_a_stopped_command_leaves_no_process_and_no_half_built_folder(tmp_path, command, how):
     mark = uuid.uuid4().hex
-    batch = start_batch(tmp_path, mark)
+    batch = start(tmp_path, mark, command)
     wait_until_rendering(tmp_path, mark, batch)
     batch.send_signal(how)
     batch.wait(timeout=60)
@@ -74,5 +83,5 @@ def test_a_stopped_batch_leaves_no_process_and_no_half_built_folder(tmp_path, ho
     assert not left, [" ".join(p.cmdline())[:120] for p in left]
     if how == signal.SIGTERM:
         assert batch.returncode == 130
-        assert "Traceback" not in stderr and stderr.strip().splitlines()[-1].startswith("playbook batch: stopped")
+        assert "Traceback" not in stderr and stderr.strip().splitlines()[-1].startswith(f"playbook {command}: stopped")
         assert not list((tmp_path / "out").glob("**/.build-*"))

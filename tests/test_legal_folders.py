@@ -1,6 +1,7 @@
 """Legal folders that are unlike the sample still render every playbook (issue 22, "Legal input
 that crashes today"): every touch tagged, none tagged, no optional column at all, one
-salesperson, one channel, one department. All six go through one real `playbook batch`."""
+salesperson, one channel, one department, no sales at all. All go through one real
+`playbook batch`."""
 
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def _one_department(table, df):
     return df
 
 
+def _no_sales(table, df):
+    return df.head(0) if table == "sales" else df  # a header-only sales.csv: a legal, empty selection
+
+
 VARIANTS = {
     "all-tagged": _all_tagged,
     "none-tagged": _none_tagged,
@@ -57,6 +62,7 @@ VARIANTS = {
     "one-salesperson": _one_salesperson,
     "one-channel": _one_channel,
     "one-department": _one_department,
+    "no-sales": _no_sales,
 }
 
 
@@ -93,3 +99,18 @@ def test_every_playbook_renders(batch, name):
         shown = re.sub(r"<[^>]+>", " ", text)
         slip = re.search(r"\b(nan|None|NaT|<NA>)\b", shown)
         assert not slip, f"{report}: ...{shown[max(0, slip.start() - 200) : slip.end() + 40]}"
+
+
+def test_a_playbook_whose_tables_are_missing_is_skipped_and_said_so(tmp_path):
+    folder = tmp_path / "survey-only"
+    folder.mkdir()
+    for name in ("survey.csv", "dealer.toml"):
+        shutil.copy(sample_dir() / name, folder / name)
+    result = playbook("render", "all", "--data", str(folder), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "skipped reciprocity" in " ".join(result.stdout.split()) and "needs touches.csv" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cx_alignment", "index.html"]
+    assert "not run" in (tmp_path / "out" / "index.html").read_text()
+    alone = playbook("render", "sold_follow_up", "--data", str(folder), "--out", str(tmp_path / "out2"))
+    assert alone.returncode == 2 and "sold_follow_up needs sales.csv" in alone.stderr
+    assert "This folder can run: cx_alignment" in alone.stderr and not (tmp_path / "out2").exists()

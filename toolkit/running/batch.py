@@ -108,10 +108,10 @@ def _check_id(path: Path, cid: str, earlier: list[str]) -> None:
         raise UsageError(f"{path}: client ids {same[0]!r} and {cid!r} differ only in case; they would share a folder")
 
 
-def _validate(client: Client) -> tuple[str, str | None, str, str]:
-    """(client id, error or None, dealer name, as_of) — runs in a worker; fills the cache. The
-    client's parameters are checked as ``playbook render`` checks them; an error starts with
-    "parameters: " when they, not the data, are at fault."""
+def _validate(client: Client) -> tuple[str, str | None, str, str, tuple[str, ...]]:
+    """(client id, error or None, dealer name, as_of, tables present) — runs in a worker; fills the
+    cache. The client's parameters are checked as ``playbook render`` checks them; an error starts
+    with "parameters: " when they, not the data, are at fault."""
     from toolkit.inputs.dealer import load_dealer
     from toolkit.running import render
     from toolkit.running.parameters import check_against_data
@@ -122,11 +122,16 @@ def _validate(client: Client) -> tuple[str, str | None, str, str]:
         dealer = load_dealer(client.data, as_of=as_of)
         render.check_parameter_files(client.parameters)
         check_against_data(client.parameters, as_of, dealer)
-        return client.client_id, None, dealer.name, dealer.as_of_text
     except DataError as exc:
-        return client.client_id, str(exc), client.name or client.client_id, ""
+        return client.client_id, str(exc), client.name or client.client_id, "", ()
     except UsageError as exc:
-        return client.client_id, f"{PARAMETERS_PREFIX}{exc}", client.name or client.client_id, ""
+        return client.client_id, f"{PARAMETERS_PREFIX}{exc}", client.name or client.client_id, "", ()
+    present = tuple(sorted(dealer.tables))
+    try:
+        render.runnable_playbooks([render.playbook_path(n) for n in playbooks.names()], set(present), Path("."))
+    except UsageError as exc:  # the folder holds the tables of no playbook: its data is at fault
+        return client.client_id, str(exc), dealer.name, dealer.as_of_text, ()
+    return client.client_id, None, dealer.name, dealer.as_of_text, present
 
 
 def _render(client: Client, playbook: str, out: Path, timeout: int):
@@ -188,12 +193,15 @@ def _run(pool: Executor, clients: list[Client], out: Path, timeout: int, progres
                     bar.update(1)
                     continue
                 client = validating[future]
-                _, error, name, as_of = _validation(future, client)
+                _, error, name, as_of, present = _validation(future, client)
                 outcomes[client.client_id] = outcome = _validated(client, error, name, as_of, out)
                 if outcome.status in REFUSED:
                     bar.update(len(names))
                     continue
-                for p in names:
+                runnable, skipped = _runnable(client, present, out)
+                results[client.client_id] += skipped
+                bar.update(len(skipped))
+                for p in runnable:
                     rendering[pool.submit(_render, client, p, out, timeout)] = (client, p)
                 pending |= set(rendering)
             bar.set_postfix_str(f"clients done {_clients_done(outcomes, results, names)}/{len(clients)}")
@@ -204,6 +212,16 @@ def _run(pool: Executor, clients: list[Client], out: Path, timeout: int, progres
     finally:
         bar.close()
     return outcomes, results
+
+
+def _runnable(client: Client, present: tuple[str, ...], out: Path) -> tuple[list[str], list[RenderResult]]:
+    """The playbooks the client's folder (holding the tables ``present``) can run, and a skipped
+    result for each of the others."""
+    from toolkit.running import render
+
+    paths = [render.playbook_path(n) for n in playbooks.names()]
+    runnable, skipped = render.runnable_playbooks(paths, set(present), out / client.client_id)
+    return [p.stem for p in runnable], skipped
 
 
 def _rendered(future: Future, name: str, folder: Path) -> RenderResult:
@@ -219,12 +237,12 @@ def _rendered(future: Future, name: str, folder: Path) -> RenderResult:
         return RenderResult(name, playbooks.get(name).title, "failed", folder / name, error=error)
 
 
-def _validation(future: Future, client: Client) -> tuple[str, str | None, str, str]:
+def _validation(future: Future, client: Client) -> tuple[str, str | None, str, str, tuple[str, ...]]:
     """A client's validation, or its loss recorded as an error of that client."""
     try:
         return future.result()
     except Exception as exc:
-        return client.client_id, f"the process checking the data was lost ({type(exc).__name__}: {exc})", "", ""
+        return client.client_id, f"the process checking the data was lost ({type(exc).__name__}: {exc})", "", "", ()
 
 
 def _validated(client: Client, error: str | None, name: str, as_of: str, out: Path) -> ClientOutcome:
@@ -246,7 +264,7 @@ def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -
         shutil.rmtree(stale, ignore_errors=True)
     names = playbooks.names()
     rendered = sorted(results, key=lambda r: names.index(r.name))
-    failed = [r for r in rendered if r.status != "ok"]
+    failed = [r for r in rendered if r.status == "failed"]
     if failed:
         outcome.status = "failed"
         outcome.message = "; ".join(f"{r.name}: {(r.error or '').splitlines()[0]}" for r in failed)

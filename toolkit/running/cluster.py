@@ -27,9 +27,7 @@ def executor(jobs: int, scheduler: str | None = None) -> Iterator[Executor]:
     """``jobs`` local processes, or the Dask scheduler at ``scheduler`` (``tcp://host:port``, or
     ``"local"`` for a LocalCluster with one worker per core)."""
     if scheduler is None:
-        pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=local_worker
-        )
+        pool = LocalPool(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=local_worker)
         try:
             yield pool
         except BaseException:  # Ctrl-C, SIGTERM or an error: stop the renders now, not when they end
@@ -56,18 +54,43 @@ def local_worker() -> None:
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-    if os.getppid() == 1:  # the batch died before the line above
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # the batch died before the line above
+        os._exit(1)
+
+
+class LocalPool(ProcessPoolExecutor):
+    """Local render processes in which a stopped worker starts nothing more: every task runs
+    through :func:`_guarded`."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        return super().submit(_guarded, fn, *args, **kwargs)
+
+
+_stopping = False
+
+
+def _guarded(fn, *args, **kwargs):
+    """Run one task in a local worker; once the worker is stopped, end the process instead of
+    starting a task, or as soon as the stopped task has unwound (its render removed its folder)."""
+    if _stopping:
+        os._exit(1)
+    try:
+        return fn(*args, **kwargs)
+    except KeyboardInterrupt:
         os._exit(1)
 
 
 def _interrupt(signum, frame) -> None:
-    """Stop this worker: its kernel is killed, its render unwinds (removing its half-built folder),
-    and the process ends within :data:`CLEANUP_SECONDS`, saying nothing more (the batch prints the
-    one line)."""
+    """Stop this worker: its kernel is killed, its render unwinds (removing its half-built folder)
+    and the process ends, within :data:`CLEANUP_SECONDS` at the latest, saying nothing more (the
+    batch prints the one line)."""
     import threading
 
     import psutil  # ipykernel's own dependency
 
+    global _stopping
+    _stopping = True
     os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     for child in psutil.Process().children(recursive=True):
         child.kill()

@@ -28,7 +28,8 @@ DEFAULT_TIMEOUT = 900  # seconds a single cell may run before the render is retr
 
 @dataclass
 class RenderResult:
-    """What became of one playbook: ``status`` is ``ok`` or ``failed``."""
+    """What became of one playbook: ``status`` is ``ok``, ``failed``, or ``skipped`` (the folder
+    lacks its tables; ``error`` says which)."""
 
     name: str
     title: str
@@ -303,13 +304,33 @@ def render_set(
     dealer = load_dealer(data_dir, as_of=as_of)  # validates and fills the cache the kernels read
     check_parameter_files(parameters)
     check_against_data(parameters, as_of, dealer)
-    results = []
-    bar = tqdm(paths, desc=dealer.name, unit="playbook", disable=not progress, leave=False)
+    runnable, results = runnable_playbooks(paths, set(dealer.tables), Path(out_dir))
+    bar = tqdm(runnable, desc=dealer.name, unit="playbook", disable=not progress, leave=False)
     for path in bar:
         bar.set_postfix_str(path.stem)
         results.append(render_playbook(str(path), data_dir, out_dir, parameters, as_of, timeout))
+    order = [p.stem for p in paths]
+    results.sort(key=lambda r: order.index(r.name))
     write_set_index(Path(out_dir), dealer.name, dealer.as_of_text, results)
     return results
+
+
+def runnable_playbooks(paths: list[Path], present: set[str], out_dir: Path) -> tuple[list[Path], list[RenderResult]]:
+    """The playbooks a folder holding the tables ``present`` can run, and a ``skipped`` result for
+    each of the others saying which tables it needs. A single playbook that cannot run, or a set of
+    which none can, is a UsageError (exit 2) before any kernel starts."""
+    ready = playbooks.readiness(present)
+    runnable = [p for p in paths if ready.get(p.stem, "ready") == "ready"]
+    if not runnable:
+        can = [n for n, state in ready.items() if state == "ready"]
+        needs = "; ".join(f"{p.stem} {ready[p.stem]}" for p in paths)
+        raise UsageError(f"{needs}. This folder can run: {', '.join(can) or 'none of the playbooks'}")
+    skipped = [
+        RenderResult(p.stem, playbooks.get(p.stem).title, "skipped", out_dir / p.stem, error=ready[p.stem])
+        for p in paths
+        if p not in runnable
+    ]
+    return runnable, skipped
 
 
 def headline(name: str, kpis: dict) -> str:
@@ -330,6 +351,10 @@ def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[Render
             link = f'<a href="{r.name}/report.html">{html.escape(r.title)}</a>'
             rows.append(
                 f"<tr><td>{link}</td><td>ok</td><td>{html.escape(headline(r.name, r.results['kpis'] if r.results else {}))}</td></tr>"
+            )
+        elif r.status == "skipped":
+            rows.append(
+                f"<tr><td>{html.escape(r.title)}</td><td>not run</td><td>{html.escape(r.error or '')}</td></tr>"
             )
         else:
             first = html.escape((r.error or "").splitlines()[0] if r.error else "")
