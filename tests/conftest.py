@@ -33,3 +33,17 @@ def write_folder(folder: Path, tables: dict[str, str], dealer: str = 'name = "Te
 def sample_copy(tmp_path) -> Path:
     """A writable copy of the shipped sample dealership."""
     return Path(shutil.copytree(sample_dir(), tmp_path / "sample"))
+
+
+@pytest.fixture(scope="session")
+def hostile_reports(tmp_path_factory) -> Path:
+    """Every playbook rendered by the real command on the sample full of markup
+    (:func:`tests.test_hostile_input.hostile_folder`); shared by the HTML and the browser checks."""
+    from tests.test_cli import playbook
+    from tests.test_hostile_input import hostile_folder
+
+    root = tmp_path_factory.mktemp("hostile")
+    data = hostile_folder(root / "data")
+    result = playbook("render", "all", "--data", str(data), "--out", str(root / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "out"

@@ -123,15 +123,23 @@ def _validate(client: Client) -> tuple[str, str | None, str, str, tuple[str, ...
         render.check_parameter_files(client.parameters)
         check_against_data(client.parameters, as_of, dealer)
     except DataError as exc:
-        return client.client_id, str(exc), client.name or client.client_id, "", ()
+        return client.client_id, _private(client, str(exc)), client.name or client.client_id, "", ()
     except UsageError as exc:
-        return client.client_id, f"{PARAMETERS_PREFIX}{exc}", client.name or client.client_id, "", ()
+        error = f"{PARAMETERS_PREFIX}{_private(client, str(exc))}"
+        return client.client_id, error, client.name or client.client_id, "", ()
     present = tuple(sorted(dealer.tables))
     try:
         render.runnable_playbooks([render.playbook_path(n) for n in playbooks.names()], set(present), Path("."))
     except UsageError as exc:  # the folder holds the tables of no playbook: its data is at fault
         return client.client_id, str(exc), dealer.name, dealer.as_of_text, ()
     return client.client_id, None, dealer.name, dealer.as_of_text, present
+
+
+def _private(client: Client, message: str) -> str:
+    """``message`` without the paths of this machine (it goes into --out, to the client)."""
+    from toolkit.running.render import local_folders, without_local_paths
+
+    return without_local_paths(message, local_folders({"data_dir": str(client.data), **client.parameters}))
 
 
 def _render(client: Client, playbook: str, out: Path, timeout: int):

@@ -55,13 +55,14 @@ def actions(
     if len(calls):
         no_appt = calls[calls["no_first_appointment"]]
         by_sp = calls.groupby("salesperson_id").size().sort_values(ascending=False)
-        top = ", ".join(f"{sp} ({n})" for sp, n in by_sp.head(3).items())
+        named = [f"{sp} {n}" for sp, n in by_sp.head(3).items()]
+        top = f"{named[0]} of them" + "".join(f", {t}" for t in named[1:]) if named else "no salesperson named"
         todo.append(
             Action(
                 "call",
                 "call_list",
                 (
-                    f"Call the **{len(calls)} recent buyers** on the call list this week — most are with {top}; "
+                    f"Call the **{len(calls)} recent buyers** on the call list this week (the most held: {top}); "
                     f"{len(no_appt)} of them have no first service appointment (first few: "
                     f"{', '.join(no_appt['customer_id'].head(5))})."
                 ),
