@@ -202,10 +202,22 @@ def test_sold_follow_up_with_custom_parameters(tmp_path):
         "2025-03-31",
     )
     assert result.returncode == 0, result.stderr
-    results = json.loads((out / "sold_follow_up" / "results.json").read_text())
+    folder = out / "sold_follow_up--salesperson-S04--sold_from-2023-01-01"  # its own folder, named for its focus
+    results = json.loads((folder / "results.json").read_text())
     assert set(results["kpis"]["step_compliance"]) == {"call", "visit"}
     assert results["as_of"] == "2025-03-31" and results["parameters"]["salesperson"] == "S04"
-    assert "salesperson S04" in (out / "sold_follow_up" / "report.html").read_text()
+    assert "data as of 2025-03-31 · salesperson S04, sold from 2023-01-01</p>" in (folder / "report.html").read_text()
+
+
+def test_a_focused_render_never_hides_the_store_wide_report(tmp_path):
+    out = tmp_path / "out"
+    for extra in ([], ["-p", "salesperson=S04"]):
+        result = playbook("render", "sold_follow_up", "--data", str(sample_dir()), "--out", str(out), *extra)
+        assert result.returncode == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == {"sold_follow_up", "sold_follow_up--salesperson-S04", "index.html"}
+    index = (out / "index.html").read_text()
+    assert 'href="sold_follow_up/report.html">Sold follow-up cadence</a>' in index
+    assert 'href="sold_follow_up--salesperson-S04/report.html">Sold follow-up cadence — salesperson S04</a>' in index
 
 
 def test_a_bad_plan_file_stops_the_render_before_any_kernel(tmp_path):

@@ -200,8 +200,9 @@ def notebook_title(nb: dict) -> str:
     return "Playbook"
 
 
-def build_report(nb: dict, dealer: str, as_of: str) -> str:
-    """The HTML page of an executed playbook: narrative and outputs, code hidden."""
+def build_report(nb: dict, dealer: str, as_of: str, focus: str = "") -> str:
+    """The HTML page of an executed playbook: narrative and outputs, code hidden; ``focus`` (such
+    as "salesperson S04") says what part of the data it shows."""
     page = _Page()
     title = notebook_title(nb)
     for cell in nb["cells"]:
@@ -216,7 +217,8 @@ def build_report(nb: dict, dealer: str, as_of: str) -> str:
         elif cell["cell_type"] == "code" and "remove-output" not in tags:
             for output in cell.get("outputs", []):
                 page.add_output(output)
-    return _page_html(title, f"{dealer} · data as of {as_of}", "".join(page.parts), page.headings, page.charts)
+    subtitle = f"{dealer} · data as of {as_of}" + (f" · {focus}" if focus else "")
+    return _page_html(title, subtitle, "".join(page.parts), page.headings, page.charts)
 
 
 def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], charts: Sequence[dict] = ()) -> str:

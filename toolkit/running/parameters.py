@@ -9,6 +9,7 @@ falls inside the data. A bad one is a :class:`~toolkit.errors.UsageError` naming
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from toolkit.errors import UsageError
 
@@ -95,3 +96,25 @@ def known_salespeople(dealer) -> list[str]:
         if table in dealer:
             ids |= set(dealer[table]["salesperson_id"].dropna())
     return sorted(ids)
+
+
+FOCUS = ("salesperson", "sold_from", "sold_to", "period_start", "period_end")  # they select a part
+
+
+def focus(parameters: dict) -> list[tuple[str, str]]:
+    """The parameters that narrow a report to part of the data (a salesperson, a period), in a
+    fixed order, with their values; blank and "everyone" narrow nothing."""
+    return [(k, str(parameters[k])) for k in FOCUS if parameters.get(k) not in (None, "", "everyone")]
+
+
+def focus_words(parameters: dict) -> str:
+    """:func:`focus` as words for a title: "salesperson S04, sold from 2025-01-01"."""
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in focus(parameters))
+
+
+def report_folder(playbook: str, parameters: dict) -> str:
+    """The folder a render writes under --out: the playbook's name, followed by its focus when it
+    has one (``sold_follow_up--salesperson-S04``), so a focused render never replaces the
+    store-wide report."""
+    parts = [f"{k}-{re.sub(r'[^A-Za-z0-9._-]+', '_', v)}" for k, v in focus(parameters)]
+    return "--".join([playbook, *parts])

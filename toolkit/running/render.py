@@ -207,6 +207,7 @@ def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
     """Run the notebook into ``build``: executed.ipynb, results.json and report.html, with no path
     of this machine in any of them; returns the results."""
     from toolkit.presentation.report import build_report
+    from toolkit.running.parameters import focus_words
 
     executed = build / "executed.ipynb"
     local = local_folders(params)
@@ -225,7 +226,8 @@ def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
     shown = {k: without_local_paths(v, local) if isinstance(v, str) else v for k, v in {**defaults, **params}.items()}
     results = {**results, "parameters": shown}
     (build / "results.json").write_text(json.dumps(results, indent=2))
-    (build / "report.html").write_text(build_report(nb, results["dealer"], results["as_of"]), encoding="utf-8")
+    page = build_report(nb, results["dealer"], results["as_of"], focus_words(params))
+    (build / "report.html").write_text(page, encoding="utf-8")
     return results
 
 
@@ -243,6 +245,7 @@ def render_playbook(
     the failing cell, is also written to ``out_dir/<name>.error.txt``.
     """
     from toolkit.presentation.report import notebook_title
+    from toolkit.running.parameters import report_folder
 
     path = playbook_path(playbook)
     name = playbook_name(path)
@@ -260,7 +263,8 @@ def render_playbook(
     title = (
         playbooks.REGISTRY[name].title if name in playbooks.REGISTRY else notebook_title(json.loads(path.read_text()))
     )
-    final, error_file = out_dir / name, out_dir / f"{name}.error.txt"
+    folder = report_folder(name, params)
+    final, error_file = out_dir / folder, out_dir / f"{folder}.error.txt"
     build = files.new_folder(out_dir, f"build-{name}")
     started = time.perf_counter()
     try:
@@ -340,33 +344,58 @@ def headline(name: str, kpis: dict) -> str:
 
 
 def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[RenderResult]) -> Path:
-    """``out_dir/index.html``: a link to each report with its headline figures or its error."""
-    import html
-
+    """``out_dir/index.html``: a link to every report in ``out_dir`` — those of this render, with
+    their status, and those rendered earlier (a focused one beside the store-wide one) — with each
+    report's focus, date and headline figures, or its error."""
     from toolkit.presentation.report import build_index
 
-    rows = []
-    for r in results:
-        if r.status == "ok":
-            link = f'<a href="{r.name}/report.html">{html.escape(r.title)}</a>'
-            rows.append(
-                f"<tr><td>{link}</td><td>ok</td><td>{html.escape(headline(r.name, r.results['kpis'] if r.results else {}))}</td></tr>"
-            )
-        elif r.status == "skipped":
-            rows.append(
-                f"<tr><td>{html.escape(r.title)}</td><td>not run</td><td>{html.escape(r.error or '')}</td></tr>"
-            )
-        else:
-            first = html.escape((r.error or "").splitlines()[0] if r.error else "")
-            rows.append(
-                f"<tr><td>{html.escape(r.title)}</td><td>failed</td><td>{first} "
-                f'(<a href="{r.name}.error.txt">details</a>)</td></tr>'
-            )
+    now = {r.folder.name: r for r in results}
+    earlier = [
+        p.parent for p in sorted(out_dir.glob("*/results.json")) if p.parent.name not in now and p.parent.is_dir()
+    ]
+    rows = [(_order(r.name, r.folder.name), _result_row(r)) for r in results]
+    for folder in earlier:
+        try:
+            recorded = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        name = recorded.get("playbook", folder.name)
+        done = RenderResult(name, _title(name), "ok", folder, recorded, parameters=recorded.get("parameters", {}))
+        rows.append((_order(name, folder.name), _result_row(done)))
     table = (
-        "<table><thead><tr><th>Playbook</th><th>Status</th><th>Headline</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        "<table><thead><tr><th>Playbook</th><th>Status</th><th>As of</th><th>Headline</th></tr></thead>"
+        f"<tbody>{''.join(row for _, row in sorted(rows))}</tbody></table>"
     )
     page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", [("Reports", table)])
     path = out_dir / "index.html"
     files.write_text(path, page)
     return path
+
+
+def _title(name: str) -> str:
+    return playbooks.REGISTRY[name].title if name in playbooks.REGISTRY else name
+
+
+def _order(name: str, folder: str) -> tuple[int, str]:
+    names = playbooks.names()
+    return (names.index(name) if name in names else len(names), folder)
+
+
+def _result_row(r: RenderResult) -> str:
+    """One report's row of an index page."""
+    import html
+
+    from toolkit.running.parameters import focus_words
+
+    focus = focus_words(r.parameters)
+    title = html.escape(r.title + (f" — {focus}" if focus else ""))
+    if r.status == "ok":
+        kpis = r.results["kpis"] if r.results else {}
+        recorded = html.escape(str((r.results or {}).get("as_of", "")))
+        link = f'<a href="{html.escape(r.folder.name)}/report.html">{title}</a>'
+        return f"<tr><td>{link}</td><td>ok</td><td>{recorded}</td><td>{html.escape(headline(r.name, kpis))}</td></tr>"
+    if r.status == "skipped":
+        return f"<tr><td>{title}</td><td>not run</td><td></td><td>{html.escape(r.error or '')}</td></tr>"
+    first = html.escape((r.error or "").splitlines()[0] if r.error else "")
+    details = f'<a href="{html.escape(r.folder.name)}.error.txt">details</a>'
+    return f"<tr><td>{title}</td><td>failed</td><td></td><td>{first} ({details})</td></tr>"
