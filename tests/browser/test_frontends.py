@@ -59,15 +59,28 @@ def change_and_check(page, name: str, shots) -> None:
     page.screenshot(path=str(shots / f"{name}-after.png"))
 
 
+def run_all(page, attempts: int = 3) -> None:
+    """Run All Cells, and make sure the run began: a click while the kernel is still starting is
+    now and then lost, leaving every cell unrun behind an idle indicator."""
+    started = ".jp-InputPrompt:text-matches('\\[(\\*|\\d+)\\]')"
+    for attempt in range(1, attempts + 1):
+        page.click("li.lm-MenuBar-item:has-text('Run')")
+        page.click("li.lm-Menu-item:has-text('Run All Cells')")
+        try:
+            page.locator(started).first.wait_for(timeout=60_000)
+            return
+        except Exception:
+            if attempt == attempts:
+                raise AssertionError(f"Run All Cells never started a cell in {attempts} tries") from None
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_widgets_in_jupyterlab(name, lab, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{lab}/lab/workspaces/{name}/tree/{name}.ipynb?reset")
         page.wait_for_selector(IDLE, timeout=90_000)
-        page.click("li.lm-MenuBar-item:has-text('Run')")
-        page.click("li.lm-Menu-item:has-text('Run All Cells')")
-        page.wait_for_timeout(1000)
+        run_all(page)
         page.wait_for_selector(IDLE, timeout=240_000)
         assert (
             page.locator(
