@@ -207,7 +207,7 @@ def _read_csv_text(path: Path, text: str, problems: list[Problem]) -> pd.DataFra
     lines = _record_lines(text, len(df))
     if lines is not None:
         df.attrs["lines"] = lines
-    repeated = df[names[0]].eq(names[0]).fillna(False).astype(bool)  # cheap first: the first column
+    repeated = df.iloc[:, 0].eq(names[0]).fillna(False).astype(bool)  # cheap first: the first column
     if repeated.any():
         repeated &= df[repeated].eq(pd.Series(names, index=df.columns)).all(axis=1).reindex(df.index, fill_value=False)
     if len(names) > 1 and repeated.any():
