@@ -36,6 +36,18 @@ def sample_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Path:
+    """``playbook demo`` rendered once for the session: every playbook on the sample dealership."""
+    from tests.test_cli import playbook
+
+    out = tmp_path_factory.mktemp("demo") / "reports"
+    result = playbook("demo", "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str(out / "index.html") in result.stdout
+    return out
+
+
+@pytest.fixture(scope="session")
 def hostile_reports(tmp_path_factory) -> Path:
     """Every playbook rendered by the real command on the sample full of markup
     (:func:`tests.test_hostile_input.hostile_folder`); shared by the HTML and the browser checks."""

@@ -34,21 +34,13 @@ def test_every_playbook_declares_readable_parameters(name):
     assert all(p["help"] for p in params.values()), "every parameter has a help comment"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "reports"
-    result = playbook("demo", "--out", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert str(out / "index.html") in result.stdout
-    return out
-
-
 def test_demo_renders_every_playbook_with_results(demo):
     index = (demo / "index.html").read_text()
     for name in available_playbooks():
         folder = demo / name
-        assert {p.name for p in folder.iterdir()} == {"report.html", "executed.ipynb", "results.json"}
         results = json.loads((folder / "results.json").read_text())
+        lists = {"lists"} if results["lists"] else set()
+        assert {p.name for p in folder.iterdir()} == {"report.html", "executed.ipynb", "results.json", *lists}
         assert results["playbook"] == name and results["dealer"] == "Lakeside Toyota"
         assert results["as_of"] == "2025-06-30"
         assert results["parameters"]["data_dir"] == "sample"  # no path of the machine (issue 22)
@@ -153,6 +145,7 @@ as_of = "2025-03-31"
     assert rows["earlier"]["as_of"] == "2025-03-31" and rows["lakeside"]["as_of"] == "2025-06-30"
     index = (out / "index.html").read_text()
     assert 'href="lakeside/index.html"' in index and "Broken Motors" in index
+    assert 'href="lakeside/sold_follow_up/lists/call_list.csv"' in index  # the portfolio links each client's lists
     assert_offline(out / "index.html")
     for cid in ("lakeside", "earlier"):
         for name in available_playbooks():
@@ -246,3 +239,12 @@ def test_a_bad_plan_file_stops_the_render_before_any_kernel(tmp_path):
         "taxonomy_file=/no/such.toml",
     )
     assert missing.returncode == 2 and "taxonomy_file: no such file" in missing.stderr
+
+
+def test_static_reports_say_nothing_about_widgets_and_link_back(demo):
+    for report in demo.glob("*/report.html"):
+        text = report.read_text()
+        assert "JupyterLab," not in text and "(in JupyterLab)" not in text and "the form below" not in text
+        assert "channel all, campaign all" not in text and "KPIs recorded" not in text
+        assert '<a class="back" href="../index.html">' in text
+    assert "Edit the plan below" not in (demo / "sold_follow_up" / "report.html").read_text()

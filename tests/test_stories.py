@@ -137,7 +137,7 @@ def test_knowledge_actions_coach_only_a_salesperson_the_evidence_separates():
     assert "weakest on phone valid (0%)" in todo[0].text
     assert "**1 duplicate records** into 1 surviving ones (first survivors: A)" in todo[1].text
     assert "**1 customers**" in todo[2].text  # opted in, no valid e-mail
-    assert "worth 12,345 together: C9 (phone)" in todo[3].text
+    assert "**1 poorly-known customers**, most valuable first (worth 12,345 together): C9 (phone)" in todo[3].text
     alike = records.assign(record_quality=rng.choice([0.6, 0.8], 200))
     same = knowledge_story.actions(alike, knowledge.salesperson_evidence(alike), board, clusters, fix)
     assert same[0].kind == "within_noise" and "No salesperson's records stand out" in same[0].text

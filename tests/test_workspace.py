@@ -42,7 +42,9 @@ def test_workshop_folder_through_the_command(tmp_path):
     assert 'persona = "relationship"' in (out / "data" / "relationship" / "dealer.toml").read_text()
     for persona in ("relationship", "mixed"):
         for name in available_playbooks():
-            assert str(out / "data" / persona) in injected_data_dir(out / persona / f"{name}.ipynb")
+            injected = injected_data_dir(out / persona / f"{name}.ipynb")
+            assert str(out / "data" / persona) in injected
+            assert "mask_personal = True" in injected  # a room sees the screen: the apps show pseudonyms
     assert playbook("validate", str(out / "data" / "relationship")).returncode == 0
 
 

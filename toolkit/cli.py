@@ -49,6 +49,12 @@ def _add_demo(sub) -> None:
         "(data/sample) into OUT (default reports/demo), then print the index page's path.",
     )
     p.add_argument("--out", default="reports/demo", help="output folder (default: reports/demo)")
+    p.add_argument(
+        "--mask-personal",
+        action="store_true",
+        help="show stable pseudonyms instead of customers' names, e-mails, phones and postal codes and staff "
+        "names in every file written (for reports that leave the dealership)",
+    )
 
 
 def _add_render(sub) -> None:
@@ -78,6 +84,12 @@ def _add_render(sub) -> None:
         help="run the analysis as of this date (default: dealer.toml's as_of, else the latest date in the data)",
     )
     p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
+    p.add_argument(
+        "--mask-personal",
+        action="store_true",
+        help="show stable pseudonyms instead of customers' names, e-mails, phones and postal codes and staff "
+        "names in every file written (for reports that leave the dealership)",
+    )
 
 
 def _add_batch(sub) -> None:
@@ -100,6 +112,12 @@ def _add_batch(sub) -> None:
         metavar="ADDRESS",
         help="render on the Dask scheduler at ADDRESS (tcp://host:8786), or 'local' for a LocalCluster with one "
         'worker per core; workers must see the data folders and --out at the same paths (needs pip install ".[dask]")',
+    )
+    p.add_argument(
+        "--mask-personal",
+        action="store_true",
+        help="show stable pseudonyms instead of customers' names, e-mails, phones and postal codes and staff "
+        "names in every file written (for reports that leave the dealership)",
     )
 
 
@@ -204,7 +222,9 @@ def _cmd_render(args) -> int:
 
     names = playbooks.names() if args.playbook == "all" else [args.playbook]
     params = dict(parse_parameter(p) for p in args.parameter)
-    results = render_set(names, args.data, args.out, params, args.as_of, timeout=args.timeout)
+    results = render_set(
+        names, args.data, args.out, params, args.as_of, timeout=args.timeout, mask_personal=args.mask_personal
+    )
     code = _report(results)
     print(f"index: {Path(args.out).resolve() / 'index.html'}")
     return code
@@ -214,7 +234,7 @@ def _cmd_demo(args) -> int:
     from toolkit.resources import sample_dir
     from toolkit.running.render import render_set
 
-    results = render_set(playbooks.names(), sample_dir(), args.out)
+    results = render_set(playbooks.names(), sample_dir(), args.out, mask_personal=args.mask_personal)
     code = _report(results)
     print(f"open {Path(args.out).resolve() / 'index.html'}")
     return code
@@ -223,7 +243,14 @@ def _cmd_demo(args) -> int:
 def _cmd_batch(args) -> int:
     from toolkit.running.batch import render_batch
 
-    summary = render_batch(args.clients, args.out, jobs=args.jobs, timeout=args.timeout, scheduler=args.scheduler)
+    summary = render_batch(
+        args.clients,
+        args.out,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        scheduler=args.scheduler,
+        mask_personal=args.mask_personal,
+    )
     for client in summary.clients:
         print(f"  {client.status:8} {client.client_id:20} {client.message}")
     print(f"portfolio: {summary.portfolio}\nindex: {summary.index}")

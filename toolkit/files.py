@@ -35,14 +35,20 @@ def spreadsheet_text(value: object) -> object:
     return value
 
 
-def write_csv(path: Path, rows: list[dict]) -> None:
-    """``rows`` as a CSV file (a column for every key any row has), text made spreadsheet-safe."""
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
+    """``rows`` as CSV text: a column for each of ``columns`` (else for every key any row has),
+    text made spreadsheet-safe, blanks for missing values."""
+    columns = columns or list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: spreadsheet_text(v) for k, v in row.items()} for row in rows)
-    write_text(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def write_csv(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    """``rows`` as a CSV file (:func:`csv_text`)."""
+    write_text(path, csv_text(rows, columns))
 
 
 def write_with(path: Path, write: Callable[[Path], object]) -> None:

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from toolkit import joins, rules
+from toolkit import joins, privacy, rules
 from toolkit.analyses.evidence import ranked
 from toolkit.inputs.parse import WHITESPACE
 
@@ -282,9 +282,10 @@ def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def fix_first(records: pd.DataFrame, value: pd.DataFrame, n: int = 20, below: float = 0.6) -> pd.DataFrame:
-    """The most valuable customers whose record quality is below ``below``: what is missing for each."""
-    poor = value[value["record_quality"] < below].nlargest(n, "value")
+def fix_first(records: pd.DataFrame, value: pd.DataFrame, below: float = 0.6) -> pd.DataFrame:
+    """Every customer whose record quality is below ``below``, most valuable first: what is
+    missing for each."""
+    poor = value[value["record_quality"] < below].sort_values("value", ascending=False, kind="stable")
     missing = records.set_index("customer_id")[INDICATORS]
     labels = {
         "email_valid": "e-mail",
@@ -313,14 +314,23 @@ def mask_phone(phone: pd.Series) -> pd.Series:
     return ("***-***-" + digits.str[-4:]).where(phone.notna() & (digits.str.len() >= 4), "***").where(phone.notna())
 
 
-def inspect_record(customer_id: str, records: pd.DataFrame, clusters: pd.DataFrame, show_personal_data: bool) -> dict:
-    """What is known and missing about one customer, and their likely duplicates."""
+def inspect_record(
+    customer_id: str, records: pd.DataFrame, clusters: pd.DataFrame, show_personal_data: bool, masked: bool = False
+) -> dict:
+    """What is known and missing about one customer, and their likely duplicates. E-mail and phone
+    are partly hidden unless ``show_personal_data``, and pseudonyms when ``masked`` (a report
+    that leaves the dealership), whatever ``show_personal_data`` says."""
     row = records.loc[records["customer_id"] == customer_id]
     if row.empty:
         return {"customer_id": customer_id, "found": False}
     r = row.iloc[0]
-    email = r["email"] if show_personal_data else mask_email(row["email"]).iloc[0]
-    phone = r["phone"] if show_personal_data else mask_phone(row["phone"]).iloc[0]
+    if masked:
+        shown = privacy.masked_contacts(row[["customer_id", "email", "phone"]]).iloc[0]
+        email, phone = shown["email"], shown["phone"]
+    elif show_personal_data:
+        email, phone = r["email"], r["phone"]
+    else:
+        email, phone = mask_email(row["email"]).iloc[0], mask_phone(row["phone"]).iloc[0]
     cluster = clusters.loc[clusters["customer_id"] == customer_id, "cluster"]
     dupes = clusters[clusters["cluster"].isin(cluster) & (clusters["customer_id"] != customer_id)]
     return {

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit import rules
+from toolkit import privacy, rules
 from toolkit.errors import DataError, Problem
 from toolkit.inputs import cache, contract, reading, schema
 
@@ -40,6 +40,7 @@ class Dealer:
     settings: dict
     tables: dict[str, pd.DataFrame]
     warnings: list[Problem] = field(default_factory=list)
+    masked: bool = False  # personal data is shown as pseudonyms (:mod:`toolkit.privacy`)
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         if table not in self.tables:
@@ -63,6 +64,7 @@ def load_dealer(
     tables: list[str] | None = None,
     as_of: str | pd.Timestamp | None = None,
     cache: bool = True,
+    mask_personal: bool = False,
 ) -> Dealer:
     """Load, validate and cut a dealer folder at ``as_of``.
 
@@ -70,7 +72,9 @@ def load_dealer(
     every table present is validated all the same, because references run
     between tables. ``as_of`` defaults to ``dealer.toml``'s ``as_of``, else the
     latest date in the data (never today's clock), and rows dated after it are
-    left out. Raises :class:`DataError` listing every problem found.
+    left out. With ``mask_personal`` staff names are pseudonyms and the Dealer says so, for the
+    contact details a list shows (:mod:`toolkit.analyses.contacts`). Raises :class:`DataError`
+    listing every problem found.
     """
     folder = Path(data_dir)
     if not folder.is_dir():
@@ -85,13 +89,17 @@ def load_dealer(
             [Problem(f"{t}.csv", None, "this analysis needs this table, and the folder has none") for t in missing],
         )
     cut = pd.Timestamp(as_of).normalize() if as_of not in (None, "") else validated.as_of
+    held = {name: _cut_at(df, schema.TABLES[name], cut) for name, df in validated.tables.items()}
+    if mask_personal and "staff" in held:
+        held["staff"] = privacy.masked_staff(held["staff"])
     return Dealer(
         name=validated.name,
         as_of=cut,
         folder=folder,
         settings=validated.settings,
-        tables={name: _cut_at(df, schema.TABLES[name], cut) for name, df in validated.tables.items()},
+        tables=held,
         warnings=validated.warnings,
+        masked=mask_personal,
     )
 
 

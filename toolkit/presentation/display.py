@@ -5,9 +5,13 @@ Values from the data are HTML-escaped on the way in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
 
 from toolkit.presentation.actions import Action
+from toolkit.presentation.labels import LABELS, label
 from toolkit.presentation.words import number, share
 
 
@@ -17,13 +21,74 @@ def show_markdown(text: str) -> None:
     display(Markdown(text))
 
 
-def show_actions(actions: list[Action]) -> None:
-    """The playbook's closing list of what to do next."""
-    show_markdown("\n".join(f"{i}. {a.text}" for i, a in enumerate(actions, 1)) if actions else "_No action needed._")
+def show_actions(actions: list[Action], lists: Mapping[str, pd.DataFrame] | None = None) -> None:
+    """The playbook's closing list of what to do next. In a rendered report an action about one
+    of ``lists`` (its subject names the list) links to the whole list; in JupyterLab and Voila the
+    list's preview above offers it to download."""
+    from toolkit.presentation.frontend import is_interactive
+    from toolkit.presentation.results import list_path
+
+    if not actions:
+        show_markdown("_No action needed._")
+        return
+    lists = {} if is_interactive() else (lists or {})
+
+    def linked(a: Action) -> str:
+        if a.subject not in lists:
+            return a.text
+        return f"{a.text} ([{list_label(lists[a.subject])}]({list_path(a.subject)}))"
+
+    show_markdown("\n".join(f"{i}. {linked(a)}" for i, a in enumerate(actions, 1)))
+
+
+def list_label(rows: pd.DataFrame) -> str:
+    """How a link to a whole list reads: "the whole list (134 rows, CSV)"."""
+    return f"the whole list ({len(rows):,} {'row' if len(rows) == 1 else 'rows'}, CSV)"
+
+
+def list_link(name: str, rows: pd.DataFrame) -> str:
+    """A link to the whole list ``name``: the CSV beside a rendered report, or in JupyterLab and
+    Voila the CSV itself to download."""
+    import base64
+    import html
+
+    from toolkit.files import csv_text
+    from toolkit.presentation.frontend import is_interactive
+    from toolkit.presentation.results import list_path, list_rows
+
+    label = list_label(rows)
+    if not is_interactive():
+        return f'<a class="list-link" href="{html.escape(list_path(name))}">{label}</a>'
+    payload = list_rows(rows)
+    data = base64.b64encode(csv_text(payload["rows"], payload["columns"]).encode("utf-8")).decode("ascii")
+    return (
+        f'<a class="list-link" download="{html.escape(name)}.csv" '
+        f'href="data:text/csv;charset=utf-8;base64,{data}">{label}</a>'
+    )
+
+
+LABELLED_VALUES = ("step", "department", "high_department", "low_department")  # columns of names people read
+PREVIEW_COLUMNS = ("customer_id", "name", "salesperson_name", "reason")
+
+
+def show_list(name: str, rows: pd.DataFrame, percent: tuple[str, ...] = (), max_rows: int = 20) -> None:
+    """A list the report mentions: its first ``max_rows`` rows and a link to all of them
+    (:func:`list_link`). A contact list (:func:`toolkit.analyses.contacts.contact_list`) previews
+    whom and why only; phones, e-mails and the list's own columns are in the whole list."""
+    from IPython.display import HTML, display
+
+    preview = rows[list(PREVIEW_COLUMNS)] if set(PREVIEW_COLUMNS) <= set(rows.columns) else rows
+    shown = (
+        f"Showing {min(max_rows, len(rows))} of {len(rows):,}" if len(rows) > max_rows else f"All {len(rows):,} shown"
+    )
+    note = f"<p class='kpi-note'>{shown} · {list_link(name, rows)}</p>"
+    display(HTML(table_html(preview.head(max_rows), percent) + note))
 
 
 def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2) -> str:
-    """A compact HTML table: ``percent`` columns as percentages, numbers right-aligned and rounded."""
+    """A compact HTML table: headers as people read them (:mod:`~toolkit.presentation.labels`),
+    ``percent`` columns as percentages, numbers right-aligned with thousands separators (whole
+    numbers without decimals), yes/no for true/false, steps and departments by their labels."""
     import html
 
     numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
@@ -33,12 +98,18 @@ def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 
             text = share(value, 1)
         elif col in numeric and pd.api.types.is_float_dtype(df[col]):
             text = number(value, decimals)
+        elif col in numeric and not str(col).endswith(("_id", "year")):
+            text = number(value, 0)
+        elif isinstance(value, (bool, np.bool_)):
+            text = "yes" if value else "no"
         else:
             text = "n/a" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        if col in LABELLED_VALUES and text in LABELS:
+            text = label(text)
         return f'<td class="num">{text}</td>' if col in numeric else f"<td>{html.escape(text)}</td>"
 
     head = "".join(
-        f'<th class="num">{html.escape(str(c))}</th>' if c in numeric else f"<th>{html.escape(str(c))}</th>"
+        f'<th class="num">{html.escape(label(c))}</th>' if c in numeric else f"<th>{html.escape(label(c))}</th>"
         for c in df.columns
     )
     body = "".join(

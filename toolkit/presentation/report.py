@@ -23,7 +23,7 @@ from toolkit.presentation.charts import CHART_MIME
 from toolkit.presentation.results import RESULTS_MIME
 from toolkit.resources import cache_root
 
-HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell"}
+HIDDEN_TAGS = {"parameters", "injected-parameters", "remove-cell", "live-only"}  # live-only: how to use widgets
 
 CSS = """
 :root { --ink:#1d2733; --muted:#5b6770; --accent:#1f6f8b; --line:#e3e7ea; --bg:#fbfcfc; }
@@ -44,6 +44,21 @@ pre.error { background:#fdecea; color:#8a1c12; }
 .chart { margin:12px 0 20px; } .kpi-note { color:var(--muted); font-size:13px; }
 a { color:var(--accent); }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:24px; }
+header.top a.back { color:#fff; font-size:13px; opacity:.9; }
+@page { margin: 14mm 12mm; }
+@media print {
+  body { background:#fff; font-size:11pt; }
+  header.top { background:none; color:var(--ink); padding:0 0 6px; border-bottom:2px solid var(--accent); }
+  header.top a.back, nav.toc { display:none; }
+  .layout { display:block; padding:0; max-width:none; }
+  table { display:table; width:100%; font-size:8.5pt; overflow:visible; table-layout:auto; }
+  th, td { padding:2px 4px; overflow-wrap:anywhere; }
+  thead { display:table-header-group; } tr, .chart, pre { break-inside:avoid; }
+  h2 { break-after:avoid; margin-top:18px; }
+  .chart canvas, .chart svg { max-width:100% !important; height:auto !important; }
+  a { color:var(--ink); text-decoration:none; } a.list-link::after { content:" (" attr(href) ")"; color:var(--muted); }
+  footer { padding:8px; }
+}
 """
 
 
@@ -172,7 +187,9 @@ def content_policy(scripts: list[str]) -> str:
     )
 
 
-def _page_html(title: str, subtitle: str, body: str, headings, charts) -> str:
+def _page_html(title: str, subtitle: str, body: str, headings, charts, back: str = "") -> str:
+    """A whole page; ``back`` is the address of the index it belongs to (a report links back)."""
+    back = f'<a class="back" href="{html.escape(back)}">← All reports</a>' if back else ""
     toc = ""
     if headings:
         items = "".join(f'<li><a href="#{slug}">{html.escape(text)}</a></li>' for slug, text in headings)
@@ -183,7 +200,7 @@ def _page_html(title: str, subtitle: str, body: str, headings, charts) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{content_policy(scripts)}">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
         f"<style>{CSS}</style></head><body>"
-        f'<header class="top"><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>'
+        f'<header class="top">{back}<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>'
         f'<div class="layout">{toc}<main>{body}</main></div>'
         "<footer>Dealer relationship playbooks · figures computed from the dealer's own data</footer>"
         f"{''.join(f'<script>{s}</script>' for s in scripts)}</body></html>"
@@ -218,7 +235,7 @@ def build_report(nb: dict, dealer: str, as_of: str, focus: str = "") -> str:
             for output in cell.get("outputs", []):
                 page.add_output(output)
     subtitle = f"{dealer} · data as of {as_of}" + (f" · {focus}" if focus else "")
-    return _page_html(title, subtitle, "".join(page.parts), page.headings, page.charts)
+    return _page_html(title, subtitle, "".join(page.parts), page.headings, page.charts, back="../index.html")
 
 
 def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], charts: Sequence[dict] = ()) -> str:

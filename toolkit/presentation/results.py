@@ -1,19 +1,34 @@
-"""How a playbook hands its KPIs to the renderer without writing any file.
+"""How a playbook hands its KPIs, actions and lists to the renderer without writing any file.
 
-The last cell of a playbook calls :func:`record_results`; it displays the KPIs
-as one output of a private MIME type, which :mod:`toolkit.running.render` reads from
-the executed notebook and writes to ``results.json``.
+The last cell of a playbook calls :func:`record_results`; in a rendered report it displays them
+as one output of a private MIME type, which :mod:`toolkit.running.render` reads from the executed
+notebook: the KPIs and actions go to ``results.json``, each list to ``lists/<name>.csv`` beside
+the report (:func:`list_path`). In JupyterLab and Voila nothing is shown: no one reads it there.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from toolkit.presentation.actions import Action
 
 RESULTS_MIME = "application/vnd.dealer-playbook.results+json"
+LIST_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def list_path(name: str) -> str:
+    """Where list ``name`` is written, relative to its report (``lists/call_list.csv``)."""
+    if not LIST_NAME.fullmatch(name):
+        raise ValueError(f"a list name is lower-case letters, digits and _, not {name!r}")
+    return f"lists/{name}.csv"
+
+
+def list_rows(rows) -> dict:
+    """A list (a DataFrame) as the payload carries it: its columns and its rows as plain values."""
+    return {"columns": [str(c) for c in rows.columns], "rows": to_jsonable(rows.to_dict("records"))}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -38,17 +53,23 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def record_results(playbook: str, dealer, kpis: dict, actions: Sequence[Action] = ()) -> None:
-    """Record a playbook's KPIs (shares are fractions 0–1; no data → None) and its "What to do
-    next" list for ``results.json``."""
+def record_results(
+    playbook: str, dealer, kpis: dict, actions: Sequence[Action] = (), lists: Mapping[str, Any] | None = None
+) -> None:
+    """Record a playbook's KPIs (shares are fractions 0–1; no data → None), its "What to do next"
+    list and every list the report mentions, complete (name → DataFrame), for the renderer."""
     from IPython.display import display
 
+    from toolkit.presentation.frontend import is_interactive
+
+    if is_interactive():
+        return
     payload = {
         "playbook": playbook,
         "dealer": dealer.name,
         "as_of": dealer.as_of_text or None,
         "kpis": to_jsonable(kpis),
         "actions": [to_jsonable(a.record()) for a in actions],
+        "lists": {name: list_rows(rows) for name, rows in (lists or {}).items() if list_path(name)},
     }
-    summary = ", ".join(f"{k}={v}" for k, v in payload["kpis"].items() if not isinstance(v, (dict, list)))
-    display({RESULTS_MIME: payload, "text/plain": f"KPIs recorded: {summary}"}, raw=True)
+    display({RESULTS_MIME: payload, "text/plain": "results recorded"}, raw=True)

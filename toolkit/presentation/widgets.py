@@ -65,13 +65,16 @@ def make_widget(control: Control):
     raise ValueError(f"unknown control kind {control.kind!r}")
 
 
-def explore(view: Callable[..., None], **controls: Control):
-    """Show ``view(**values)``: live with widgets in a front end, once for the defaults otherwise.
+def explore(view: Callable[..., None], static: bool = True, **controls: Control):
+    """Show ``view(**values)``: live with widgets in a front end; otherwise once for the defaults,
+    or not at all when ``static`` is false (a view whose defaults repeat what the report shows
+    above, such as "every channel, every campaign, every sender").
 
     Returns the widget box (or None without a front end) so tests can drive it.
     """
     if not is_interactive():
-        view(**{name: c.value for name, c in controls.items()})
+        if static:
+            view(**{name: c.value for name, c in controls.items()})
         return None
     import ipywidgets as w
     from IPython.display import display

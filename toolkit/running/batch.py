@@ -21,7 +21,7 @@ import re
 import shutil
 import tomllib
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,12 +40,14 @@ CLIENT_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 @dataclass(frozen=True)
 class Client:
-    """One client of a batch: an id (its output folder), a name, a data folder, parameters."""
+    """One client of a batch: an id (its output folder), a name, a data folder, parameters, and
+    whether its reports show pseudonyms for personal data (``--mask-personal``)."""
 
     client_id: str
     name: str | None
     data: Path
     parameters: dict
+    mask_personal: bool = False
 
 
 @dataclass
@@ -58,6 +60,7 @@ class ClientOutcome:
     message: str = ""
     as_of: str = ""
     kpis: dict = field(default_factory=dict)
+    lists: str = ""  # links to every list of the client's reports, from the portfolio page
 
 
 @dataclass
@@ -145,7 +148,7 @@ def _private(client: Client, message: str) -> str:
 def _render(client: Client, playbook: str, out: Path, timeout: int):
     from toolkit.running.render import render_playbook
 
-    params = {k: v for k, v in client.parameters.items() if k != "as_of"}
+    params = {k: v for k, v in client.parameters.items() if k != "as_of"} | {"mask_personal": client.mask_personal}
     return client.client_id, render_playbook(
         playbook, client.data, out / client.client_id, params, client.parameters.get("as_of"), timeout
     )
@@ -158,14 +161,19 @@ def render_batch(
     timeout: int = 900,
     progress: bool = True,
     scheduler: str | None = None,
+    mask_personal: bool = False,
 ) -> BatchSummary:
     """Render every playbook for every client; write portfolio.csv and index.html in ``out_dir``.
     Renders run in ``jobs`` local processes, or on the Dask scheduler at ``scheduler``
-    (:mod:`toolkit.running.cluster`)."""
-    clients = read_clients(clients_toml)
+    (:mod:`toolkit.running.cluster`). With ``mask_personal`` every client's reports and lists
+    show pseudonyms (:mod:`toolkit.privacy`)."""
+    from toolkit.running.render import check_masking
+
+    clients = [replace(c, mask_personal=mask_personal) for c in read_clients(clients_toml)]
     if jobs is not None and jobs < 1:
         raise UsageError("--jobs must be at least 1")
     out = Path(out_dir).resolve()
+    check_masking(out, mask_personal)
     out.mkdir(parents=True, exist_ok=True)
     with executor(jobs or os.cpu_count() or 1, scheduler) as pool:
         outcomes, results = _run(pool, clients, out, timeout, progress)
@@ -266,7 +274,7 @@ def _validated(client: Client, error: str | None, name: str, as_of: str, out: Pa
 def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -> None:
     """A rendered client's status, message and KPIs from its playbooks' results, and its index page.
     Build folders a lost process left behind are removed: every render of the client is over."""
-    from toolkit.running.render import write_set_index
+    from toolkit.running.render import list_links, write_set_index
 
     for stale in folder.glob(".build-*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -279,6 +287,12 @@ def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -
     for r in rendered:
         if r.results:
             outcome.kpis.update(r.results["kpis"])
+    outcome.lists = ", ".join(
+        filter(
+            None,
+            (list_links(f"{folder.name}/{r.folder.name}", r.results.get("lists", {})) for r in rendered if r.results),
+        )
+    )
     write_set_index(folder, outcome.name, outcome.as_of, rendered)
 
 
@@ -340,10 +354,10 @@ def write_portfolio_index(path: Path, outcomes: list[ClientOutcome]) -> Path:
         )
         rows.append(
             f"<tr><td>{link}</td><td>{html.escape(o.status)}</td><td>{html.escape(o.as_of)}</td>"
-            f"<td>{html.escape(o.message)}</td></tr>"
+            f"<td>{html.escape(o.message)}</td><td>{o.lists}</td></tr>"
         )
     clients = (
-        "<table><thead><tr><th>Client</th><th>Status</th><th>As of</th><th>Message</th></tr></thead>"
+        "<table><thead><tr><th>Client</th><th>Status</th><th>As of</th><th>Message</th><th>Lists</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
     frame = pd.DataFrame([{"client": o.name, **o.kpis} for o in outcomes if o.kpis])

@@ -16,7 +16,10 @@ from toolkit.errors import UsageError
 DATES = ("as_of", "period_start", "period_end", "sold_from", "sold_to")
 PERIODS = (("period_start", "period_end"), ("sold_from", "sold_to"))
 AT_LEAST_ONE = ("streak_threshold", "min_irrelevant_offers", "lookback_days", "outcome_days")
-FROM_THE_COMMAND = {"data_dir": "--data"}  # set by the command itself, never with -p
+FROM_THE_COMMAND = {
+    "data_dir": "--data",
+    "mask_personal": "--mask-personal",
+}  # set by the command itself, never with -p
 TYPES = {"str": str, "int": int, "bool": bool, "dict": dict, "float": float}
 
 

@@ -203,6 +203,19 @@ def _results_from(nb: dict) -> dict | None:
     return None
 
 
+def write_lists(folder: Path, lists: dict) -> dict:
+    """Each list a playbook recorded (name → columns and rows) as ``folder/lists/<name>.csv``;
+    returns results.json's ``lists``: name → its path beside the report and how many rows it has."""
+    from toolkit.presentation.results import list_path
+
+    written = {}
+    for name, table in lists.items():
+        path = list_path(name)
+        files.write_csv(folder / path, table["rows"], table["columns"])
+        written[name] = {"path": path, "rows": len(table["rows"])}
+    return written
+
+
 def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
     """Run the notebook into ``build``: executed.ipynb, results.json and report.html, with no path
     of this machine in any of them; returns the results."""
@@ -215,18 +228,20 @@ def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
         _execute(path, executed, params, timeout)
     except RenderError as exc:
         raise RenderError(without_local_paths(str(exc), local)) from None
-    executed.write_text(without_local_paths(executed.read_text(encoding="utf-8"), local), encoding="utf-8")
-    nb = json.loads(executed.read_text(encoding="utf-8"))
+    nb = json.loads(without_local_paths(executed.read_text(encoding="utf-8"), local))
     results = _results_from(nb)
     if results is None:
         raise RenderError(
             "the playbook finished without recording its KPIs (toolkit.presentation.results.record_results)"
         )
+    results["lists"] = write_lists(build, results.get("lists", {}))  # the executed notebook keeps only where they are
+    executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
     shown = {k: without_local_paths(v, local) if isinstance(v, str) else v for k, v in {**defaults, **params}.items()}
     results = {**results, "parameters": shown}
     (build / "results.json").write_text(json.dumps(results, indent=2))
-    page = build_report(nb, results["dealer"], results["as_of"], focus_words(params))
+    masked = "personal data shown as pseudonyms" if params.get("mask_personal") else ""
+    page = build_report(nb, results["dealer"], results["as_of"], ", ".join(filter(None, [focus_words(params), masked])))
     (build / "report.html").write_text(page, encoding="utf-8")
     return results
 
@@ -290,8 +305,10 @@ def render_set(
     as_of: str | None = None,
     progress: bool = True,
     timeout: int = DEFAULT_TIMEOUT,
+    mask_personal: bool = False,
 ) -> list[RenderResult]:
-    """Validate the data once, render each playbook, and write ``out_dir/index.html``.
+    """Validate the data once, render each playbook, and write ``out_dir/index.html``. With
+    ``mask_personal`` every file written shows pseudonyms for personal data (:mod:`toolkit.privacy`).
 
     Raises :class:`~toolkit.errors.DataError` before any kernel starts when the
     data breaks the contract.
@@ -304,6 +321,7 @@ def render_set(
     paths = [playbook_path(p) for p in playbooks]
     parameters = parameters or {}
     check_parameters(paths, parameters, as_of)
+    check_masking(Path(out_dir), mask_personal)
     as_of = as_of or parameters.get("as_of") or None
     dealer = load_dealer(data_dir, as_of=as_of)  # validates and fills the cache the kernels read
     check_parameter_files(parameters)
@@ -312,11 +330,33 @@ def render_set(
     bar = tqdm(runnable, desc=dealer.name, unit="playbook", disable=not progress, leave=False)
     for path in bar:
         bar.set_postfix_str(path.stem)
-        results.append(render_playbook(str(path), data_dir, out_dir, parameters, as_of, timeout))
+        chosen = {**parameters, "mask_personal": mask_personal}
+        results.append(render_playbook(str(path), data_dir, out_dir, chosen, as_of, timeout))
     order = [p.stem for p in paths]
     results.sort(key=lambda r: order.index(r.name))
     write_set_index(Path(out_dir), dealer.name, dealer.as_of_text, results)
     return results
+
+
+def check_masking(out_dir: Path, mask_personal: bool) -> None:
+    """Refuse to mix reports with and without ``--mask-personal`` in one output folder: a folder
+    of masked reports is made to leave the dealership, and its index would link the others."""
+    for recorded in sorted([*out_dir.glob("*/results.json"), *out_dir.glob("*/*/results.json")]):
+        try:
+            masked = bool(json.loads(recorded.read_text(encoding="utf-8")).get("parameters", {}).get("mask_personal"))
+        except (OSError, ValueError, AttributeError):
+            continue
+        if masked != mask_personal:
+            report = recorded.parent.relative_to(out_dir)
+            if mask_personal:
+                raise UsageError(
+                    f"--out {out_dir.name}: {report} there shows personal data; render masked reports into a "
+                    "folder of their own (they are made to leave the dealership)"
+                )
+            raise UsageError(
+                f"--out {out_dir.name}: {report} there was rendered with --mask-personal; render unmasked "
+                "reports into another folder, or add --mask-personal"
+            )
 
 
 def runnable_playbooks(paths: list[Path], present: set[str], out_dir: Path) -> tuple[list[Path], list[RenderResult]]:
@@ -363,7 +403,7 @@ def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[Render
         done = RenderResult(name, _title(name), "ok", folder, recorded, parameters=recorded.get("parameters", {}))
         rows.append((_order(name, folder.name), _result_row(done)))
     table = (
-        "<table><thead><tr><th>Playbook</th><th>Status</th><th>As of</th><th>Headline</th></tr></thead>"
+        "<table><thead><tr><th>Playbook</th><th>Status</th><th>As of</th><th>Headline</th><th>Lists</th></tr></thead>"
         f"<tbody>{''.join(row for _, row in sorted(rows))}</tbody></table>"
     )
     page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", [("Reports", table)])
@@ -393,9 +433,25 @@ def _result_row(r: RenderResult) -> str:
         kpis = r.results["kpis"] if r.results else {}
         recorded = html.escape(str((r.results or {}).get("as_of", "")))
         link = f'<a href="{html.escape(r.folder.name)}/report.html">{title}</a>'
-        return f"<tr><td>{link}</td><td>ok</td><td>{recorded}</td><td>{html.escape(headline(r.name, kpis))}</td></tr>"
+        lists = list_links(r.folder.name, (r.results or {}).get("lists", {}))
+        return (
+            f"<tr><td>{link}</td><td>ok</td><td>{recorded}</td><td>{html.escape(headline(r.name, kpis))}</td>"
+            f"<td>{lists}</td></tr>"
+        )
     if r.status == "skipped":
-        return f"<tr><td>{title}</td><td>not run</td><td></td><td>{html.escape(r.error or '')}</td></tr>"
+        return f"<tr><td>{title}</td><td>not run</td><td></td><td>{html.escape(r.error or '')}</td><td></td></tr>"
     first = html.escape((r.error or "").splitlines()[0] if r.error else "")
     details = f'<a href="{html.escape(r.folder.name)}.error.txt">details</a>'
-    return f"<tr><td>{title}</td><td>failed</td><td></td><td>{first} ({details})</td></tr>"
+    return f"<tr><td>{title}</td><td>failed</td><td></td><td>{first} ({details})</td><td></td></tr>"
+
+
+def list_links(folder: str, lists: dict) -> str:
+    """Links to a report's lists (results.json ``lists``) from the page one level above its
+    ``folder``: "call list (134)", each to its CSV."""
+    import html
+
+    return ", ".join(
+        f'<a href="{html.escape(folder)}/{html.escape(spec["path"])}">{html.escape(name.replace("_", " "))}</a> '
+        f"({spec['rows']:,})"
+        for name, spec in lists.items()
+    )

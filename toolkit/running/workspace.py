@@ -27,9 +27,11 @@ PERSONA_TITLES = {
 }
 
 
-def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, reset: bool = False) -> list[Path]:
-    """Copy every shipped playbook into ``dest`` with ``data_dir`` injected; existing copies are
-    kept unless ``reset``. Returns the notebooks' paths."""
+def prepare_playbooks(
+    dest: str | Path, data_dir: str | Path | None = None, reset: bool = False, mask_personal: bool = False
+) -> list[Path]:
+    """Copy every shipped playbook into ``dest`` with ``data_dir`` (and ``mask_personal`` when
+    set) injected; existing copies are kept unless ``reset``. Returns the notebooks' paths."""
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
@@ -42,11 +44,14 @@ def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, rese
             written.append(target)
             continue
         nb = nbformat.read(shipped("playbooks", f"{name}.ipynb"), as_version=4)
-        if data_dir:
+        injected: dict[str, object] = {"data_dir": str(Path(data_dir).resolve())} if data_dir else {}
+        if mask_personal:
+            injected["mask_personal"] = True
+        if injected:
             for cell in nb.cells:  # papermill expects the metadata its own runs add
                 cell.metadata.setdefault("tags", [])
             nb.metadata.setdefault("papermill", {})
-            nb = parameterize_notebook(nb, {"data_dir": str(Path(data_dir).resolve())}, comment="Data folder")
+            nb = parameterize_notebook(nb, injected, comment="Data folder")
         files.write_with(target, functools.partial(nbformat.write, nb))
         written.append(target)
     return written
@@ -54,7 +59,9 @@ def prepare_playbooks(dest: str | Path, data_dir: str | Path | None = None, rese
 
 def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000, seed: int = 7) -> Path:
     """A workshop folder: ``data/<persona>`` (the shipped sample for ``mixed``, generated stores
-    otherwise), ``<persona>/`` playbooks reading that data, and ``facilitator-guide.md``."""
+    otherwise), ``<persona>/`` playbooks reading that data, and ``facilitator-guide.md``. The
+    apps show pseudonyms for personal data, as a report that leaves the dealership does: a room
+    sees the screen, and practising on real exports should not show real customers."""
     from toolkit.sample import PERSONAS, write_sample
 
     unknown = [p for p in personas if p not in PERSONAS]
@@ -68,7 +75,7 @@ def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000
                 shutil.copytree(sample_dir(), data)
             else:
                 write_sample(data, customers=customers, persona=persona, seed=seed)
-        prepare_playbooks(out / persona, data)
+        prepare_playbooks(out / persona, data, mask_personal=True)
     guide = shipped("docs", "workshop.md")
     if guide.is_file():
         shutil.copyfile(guide, out / "facilitator-guide.md")

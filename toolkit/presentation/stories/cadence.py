@@ -176,3 +176,18 @@ def coach(people: pd.DataFrame, scorecard: pd.DataFrame) -> list[Action]:
 def describe_selection(chosen: pd.DataFrame, who: str, condition: str, years: tuple[int, int]) -> str:
     """What the salesperson filter picked (:func:`~toolkit.analyses.cadence.select_sales`)."""
     return f"{len(chosen):,} sales for {who}, condition {condition}, sold {years[0]}-{years[1]}."
+
+
+def call_reasons(calls: pd.DataFrame) -> pd.Series:
+    """Why each buyer is on the call list (:func:`~toolkit.analyses.cadence.call_list`): when they
+    bought, the steps missed so far and a missing first service appointment."""
+    return pd.Series(
+        [
+            f"bought {r.sold_on} ({number(r.days_since_sale, 0)} days ago)"
+            + (f"; missed {r.missed_steps}" if r.missed_steps else "")
+            + ("; no first service appointment" if r.no_first_appointment else "")
+            for r in calls.itertuples()
+        ],
+        index=calls.index,
+        dtype=object,
+    )

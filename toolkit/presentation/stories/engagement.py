@@ -193,3 +193,21 @@ def describe_shift(source: str, target: str, amount: float, shift: dict) -> str:
         f"**{shift['estimate']:,.0f}** (interval {shift['low']:,.0f} to {shift['high']:,.0f}), if each "
         "channel's return per unit of cost held at the margin."
     )
+
+
+def lapsed_reasons(lapsed: pd.DataFrame) -> pd.Series:
+    """Why each lapsed customer (:func:`~toolkit.analyses.engagement.lapsed`) is on the re-engage
+    or the ask-for-consent list."""
+    return pd.Series(
+        [
+            (
+                "no engagement on record"
+                if pd.isna(r.days_since_last_event)
+                else f"last engaged {number(r.days_since_last_event, 0)} days ago"
+            )
+            + ("" if r.reachable else "; opted in to neither e-mail nor text messages")
+            for r in lapsed.itertuples()
+        ],
+        index=lapsed.index,
+        dtype=object,
+    )

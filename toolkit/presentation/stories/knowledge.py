@@ -98,7 +98,7 @@ def actions(
         todo.append(
             Action(
                 "collect_contact",
-                "email",
+                "collect_email",
                 (
                     f"Ask **{len(opted)} customers** who opted in to e-mail for a working address: their record has "
                     "none (or a placeholder)."
@@ -113,8 +113,8 @@ def actions(
                 "fix_records",
                 "fix_first",
                 (
-                    f"Fix first the {len(fix)} most valuable poorly-known customers, worth "
-                    f"{number(fix['value'].sum(), 0)} together: {top}."
+                    f"Fix the records of the **{len(fix)} poorly-known customers**, most valuable first (worth "
+                    f"{number(fix['value'].sum(), 0)} together): {top}."
                 ),
                 Evidence(n=len(fix)),
             )
@@ -193,3 +193,33 @@ def describe_clusters(clusters: pd.DataFrame) -> str:
 def describe_chosen(chosen: pd.DataFrame, who: str, years: tuple[int, int]) -> str:
     """What the coverage filter picked (:func:`~toolkit.analyses.knowledge.records_of`)."""
     return f"{len(chosen):,} customers of {who} created {years[0]}-{years[1]}."
+
+
+def duplicate_reasons(clusters: pd.DataFrame) -> pd.Series:
+    """Why each record is in a duplicate cluster (:func:`~toolkit.analyses.knowledge.duplicate_clusters`):
+    what it shares, and which record of its cluster to keep."""
+    if clusters.empty:
+        return pd.Series(index=clusters.index, dtype=object)
+    keep = clusters[clusters["survivor"]].set_index("cluster")["customer_id"]
+    return pd.Series(
+        [
+            f"{r.reason}; keep this record" if r.survivor else f"{r.reason}; merge into {keep.get(r.cluster, '')}"
+            for r in clusters.itertuples()
+        ],
+        index=clusters.index,
+        dtype=object,
+    )
+
+
+def fix_reasons(fix: pd.DataFrame) -> pd.Series:
+    """Why each valuable customer's record should be fixed first (:func:`~toolkit.analyses.knowledge.fix_first`)."""
+    return pd.Series(
+        [f"missing {r.missing}; worth {number(r.value, 0)} so far" for r in fix.itertuples()],
+        index=fix.index,
+        dtype=object,
+    )
+
+
+def collect_email_reasons(opted: pd.DataFrame) -> pd.Series:
+    """Why each customer who opted in to e-mail is asked for an address."""
+    return pd.Series("opted in to e-mail; no working address on file", index=opted.index)

@@ -139,3 +139,20 @@ def describe_offers(kpis: dict, offers: pd.DataFrame) -> str:
 def describe_suppression(suppress: pd.DataFrame) -> str:
     """The size of the suppression list."""
     return f"**Suppression list:** {suppress['customer_id'].nunique():,} customers."
+
+
+def tired_reasons(tired: pd.DataFrame) -> pd.Series:
+    """Why each customer should get a give-first touch (:func:`~toolkit.analyses.reciprocity.tired_customers`)."""
+    return pd.Series(
+        [
+            f"{number(r.longest_ask_streak, 0)} ask-only touches in a row; "
+            + (
+                "never given anything"
+                if pd.isna(r.days_since_last_give)
+                else f"last given something {number(r.days_since_last_give, 0)} days ago"
+            )
+            for r in tired.itertuples()
+        ],
+        index=tired.index,
+        dtype=object,
+    )
