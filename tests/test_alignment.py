@@ -122,10 +122,12 @@ def test_the_form_widget_submits_once(tmp_path, monkeypatch):
     form.sliders["Q1"].value, form.sliders["Q2"].value = 2, 5
     form.submit.click()
     form.submit.click()  # a double click: the button is disabled and the id already used
-    assert form.submit.disabled and "Saved 2 answers for service" in form.status.value
+    assert form.submit.disabled and "Saved 2 answers for Service" in form.status.value
     table = load_table_file(path, "survey")
     assert len(table) == 2 and table["score"].tolist() == [2, 5] and set(table["department"]) == {"service"}
     form.next.click()
+    assert form.department.value is None  # the next participant chooses their own
+    form.department.value = "sales"
     form.submit.click()
     assert len(load_table_file(path, "survey")) == 4
 
@@ -186,14 +188,33 @@ def test_the_form_says_what_became_of_the_answers(tmp_path, monkeypatch):
     folder.mkdir()
     form = SurveyForm(folder, STATEMENTS, DEPARTMENTS, "2025-06-01")
     form.submit.click()
+    assert "choose your department first" in form.status.value and form.department.value is None
+    form.department.value = "service"
+    form.submit.click()
     assert "Not saved:</b> survey.csv is a folder" in form.status.value and not form.submit.disabled
     path = tmp_path / "answers.csv"
     saved = SurveyForm(path, STATEMENTS, DEPARTMENTS, "2025-06-01")
+    saved.department.value = "service"
     saved.submit.click()
     again = SurveyForm(path, STATEMENTS, DEPARTMENTS, "2025-06-01")
     again.respondent_id = saved.respondent_id  # the same respondent, in a form opened twice
+    again.department.value = "service"
     again.submit.click()
     assert again.status.value.startswith("Already saved") and "Not saved" not in again.status.value
+
+
+def test_answers_are_dated_the_day_they_are_given(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from toolkit.presentation.widgets import SurveyForm
+
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    path = tmp_path / "survey.csv"
+    form = SurveyForm(path, STATEMENTS, DEPARTMENTS)
+    form.department.value = "sales"
+    form.submit.click()
+    answered = load_table_file(path, "survey")["answered_at"].dt.date
+    assert set(answered) == {dt.date.today()}
 
 
 def test_template_lists_every_statement(tmp_path):

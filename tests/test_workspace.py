@@ -59,3 +59,19 @@ def test_lab_refuses_bad_data_before_starting_a_server(tmp_path):
     result = playbook("lab", "--data", str(tmp_path / "bad"), "--dir", str(tmp_path / "w"), "--no-browser")
     assert result.returncode == 2 and "dealer.toml" in result.stderr
     assert not (tmp_path / "w").exists()
+
+
+def test_a_workshop_opens_on_a_landing_page_and_releases_idle_kernels(tmp_path):
+    import json
+
+    from toolkit.running.workspace import CULL_SECONDS, prepare_workshop, voila_args
+
+    out = prepare_workshop(tmp_path / "ws", ["mixed"])
+    welcome = json.loads((out / "Welcome.ipynb").read_text())
+    text = "".join("".join(c["source"]) for c in welcome["cells"])
+    assert text.startswith("# Relationship playbooks workshop") and "Lakeside Toyota" in text
+    assert all(f'href="mixed/{name}.ipynb"' in text for name in available_playbooks())
+    assert "../files/facilitator-guide.html" in text
+    assert (out / "facilitator-guide.html").read_text().count("<h2") >= 3
+    args = voila_args(out, 8866, open_browser=False)
+    assert f"--MappingKernelManager.cull_idle_timeout={CULL_SECONDS}" in args and "--no-browser" in args

@@ -277,12 +277,12 @@ def _cmd_workshop(args) -> int:
     from toolkit.running.workspace import prepare_workshop, voila_args
 
     folder = prepare_workshop(args.out, args.personas, args.customers).resolve()
-    print(f"workshop folder: {folder}\n  facilitator's guide: {folder / 'facilitator-guide.md'}")
+    print(f"workshop folder: {folder}\n  facilitator's guide: {folder / 'facilitator-guide.html'}")
     for persona in args.personas:
         print(f"  {persona}: {folder / persona}")
     if args.no_serve:
         return EXIT_OK
-    print(f"serving the apps at http://127.0.0.1:{args.port}/ (Ctrl-C to stop)")
+    print(f"serving the apps; start at http://127.0.0.1:{args.port}/voila/render/Welcome.ipynb (Ctrl-C to stop)")
     return subprocess.call(voila_args(folder, args.port, not args.no_browser))
 
 

@@ -131,7 +131,10 @@ def test_the_survey_form_saves_answers_in_voila(voila, browser, workdir, tmp_pat
         submit = page.locator("button:has-text('Submit my answers')")
         submit.scroll_into_view_if_needed()
         submit.click()
-        page.wait_for_selector("text=Saved 12 answers for sales", timeout=30_000)
+        page.wait_for_selector("text=choose your department first", timeout=30_000)  # nothing chosen for them
+        page.locator(".widget-dropdown select").last.select_option(label="Sales")  # the form is the last
+        submit.click()
+        page.wait_for_selector("text=Saved 12 answers for Sales", timeout=30_000)
         submit.click(force=True)  # a double click writes nothing more
         page.screenshot(path=str(tmp_path / "survey-form.png"))
     finally:

@@ -238,6 +238,15 @@ def build_report(nb: dict, dealer: str, as_of: str, focus: str = "") -> str:
     return _page_html(title, subtitle, "".join(page.parts), page.headings, page.charts, back="../index.html")
 
 
+def build_document(markdown: str) -> str:
+    """A Markdown document (such as the facilitator's guide) as an offline page, titled by its
+    first heading."""
+    match = re.search(r"^#\s+(.+)$", markdown, re.M)
+    title = match.group(1).strip() if match else "Document"
+    body = re.sub(r"^#\s+.+\n", "", markdown, count=1, flags=re.M)
+    return _page_html(title, "", _md(html.escape(body, quote=False)), [], [])
+
+
 def build_index(title: str, subtitle: str, sections: list[tuple[str, str]], charts: Sequence[dict] = ()) -> str:
     """An index page: ``sections`` are (heading, HTML body) pairs; ``charts`` Vega-Lite specs
     placed where a body holds ``<div class="chart" id="chart-N">``."""

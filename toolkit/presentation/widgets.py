@@ -8,13 +8,14 @@ and creates no widget at all.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from toolkit.presentation.frontend import is_interactive
+from toolkit.presentation.labels import label
 
 
 @dataclass(frozen=True)
@@ -86,21 +87,27 @@ def explore(view: Callable[..., None], static: bool = True, **controls: Control)
     return box
 
 
+CHOOSE = "Choose your department"
+
+
 class SurveyForm:
     """The self-assessment form: a department, a 1–5 slider per statement, and a submit button.
 
     A submit appends one respondent's answers to ``survey_file`` through
-    :func:`toolkit.inputs.answers.append_answers`; the button then disables itself,
-    and a second submit of the same respondent is refused, so nothing is
-    written twice. ``reset()`` readies the form for the next participant.
+    :func:`toolkit.inputs.answers.append_answers`, dated ``answered_on`` (else the day it is
+    submitted); the button then disables itself, and a second submit of the same respondent is
+    refused, so nothing is written twice. No department is chosen for the participant: a submit
+    without one is refused. ``reset()`` readies the form for the next participant.
     """
 
-    def __init__(self, survey_file, statements, departments, today: str):
+    def __init__(self, survey_file, statements, departments, answered_on: str | None = None):
         import ipywidgets as w
 
-        self.survey_file, self.statements, self.departments, self.today = survey_file, statements, departments, today
+        self.survey_file, self.statements, self.departments = survey_file, statements, departments
+        self.answered_on = answered_on
         style = {"description_width": "initial"}
-        self.department = w.Dropdown(options=departments, value=departments[0], description="Department", style=style)
+        choices = [(CHOOSE, None), *((label(d), d) for d in departments)]
+        self.department = w.Dropdown(options=choices, value=None, description="Department", style=style)
         self.sliders = {
             row.id: w.IntSlider(value=3, min=1, max=5, description=row.id, style=style)
             for row in statements.itertuples()
@@ -130,6 +137,7 @@ class SurveyForm:
 
         self.respondent_id = new_respondent_id()
         self.submit.disabled = False
+        self.department.value = None
         for slider in self.sliders.values():
             slider.value = 3
         self.status.value = ""
@@ -140,6 +148,9 @@ class SurveyForm:
 
         if self.submit.disabled:  # already saved; a late second click changes nothing
             return
+        if self.department.value is None:
+            self.status.value = "<b>Not saved:</b> choose your department first."
+            return
         try:
             scores = {qid: int(s.value) for qid, s in self.sliders.items()}
             n = append_answers(
@@ -147,7 +158,7 @@ class SurveyForm:
                 self.department.value,
                 scores,
                 self.respondent_id,
-                self.today,
+                self.answered_on or dt.date.today().isoformat(),
                 self.statements,
                 self.departments,
             )
@@ -160,23 +171,18 @@ class SurveyForm:
             )
             return
         self.submit.disabled = True
-        who = f"{html.escape(self.department.value)} (respondent {self.respondent_id})"
+        who = f"{html.escape(label(self.department.value))} (respondent {self.respondent_id})"
         self.status.value = f"Saved {n} answers for {who}." if n else f"Already saved: the answers for {who}."
 
 
-def show_survey_form(survey_file, statements, departments, today: str) -> SurveyForm | None:
-    """Display the self-assessment form in a front end; in a static report, say where it lives."""
+def show_survey_form(survey_file, statements, departments) -> SurveyForm | None:
+    """Display the self-assessment form in a front end (a static report shows none; its text says
+    how answers are collected)."""
     from IPython.display import display
 
-    from toolkit.presentation.display import show_markdown
-
     if not is_interactive():
-        show_markdown(
-            f"_The answer form appears when this playbook is opened in JupyterLab or as a workshop app; "
-            f"answers would be added to `{Path(survey_file).name}` in the dealer's data._"
-        )
         return None
-    form = SurveyForm(survey_file, statements, departments, today)
+    form = SurveyForm(survey_file, statements, departments)
     display(form.box)
     return form
 

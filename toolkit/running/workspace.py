@@ -11,6 +11,7 @@ set of playbooks per persona, and the facilitator's guide.
 from __future__ import annotations
 
 import functools
+import html
 import os
 import shutil
 import sys
@@ -18,12 +19,13 @@ from pathlib import Path
 
 from toolkit import files, playbooks
 from toolkit.errors import UsageError
+from toolkit.presentation.report import build_document
 from toolkit.resources import sample_dir, shipped
 
-PERSONA_TITLES = {
-    "mixed": "Lakeside Toyota (the shipped sample: one transactional salesperson)",
-    "relationship": "a relationship-driven store",
-    "transactional": "a transactional store",
+PERSONA_SUMMARIES = {  # what each store shows, on the workshop's landing page
+    "relationship": "everyone follows up personally, books the first service and keeps good records",
+    "transactional": "templates, more asking than giving, and buyers lost to other service shops",
+    "mixed": "the shipped sample: a relationship-driven store with one transactional salesperson (S04)",
 }
 
 
@@ -79,7 +81,49 @@ def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000
     guide = shipped("docs", "workshop.md")
     if guide.is_file():
         shutil.copyfile(guide, out / "facilitator-guide.md")
+        files.write_text(out / GUIDE_PAGE, build_document(guide.read_text(encoding="utf-8")))
+    write_welcome(out / WELCOME, personas)
     return out
+
+
+WELCOME = "Welcome.ipynb"  # the workshop's landing page, the first app participants open
+GUIDE_PAGE = "facilitator-guide.html"
+
+
+def write_welcome(path: Path, personas: list[str]) -> Path:
+    """The workshop's landing page (Markdown only, so it opens at once): its title, the stores
+    and what each shows, each playbook as a card with a link to its app for every store, and a
+    link to the facilitator's guide."""
+    import nbformat
+
+    from toolkit.sample import STORE_NAMES
+
+    stores = "\n".join(f"- **{STORE_NAMES[p]}**: {PERSONA_SUMMARIES[p]}." for p in personas)
+    cards = "\n".join(
+        '<div style="border:1px solid #d5dde1;border-radius:8px;padding:10px 16px;margin:10px 0">'
+        f"<h3 style='margin:4px 0'>{html.escape(p.title)}</h3><p>{html.escape(p.question)}</p><p>"
+        + " · ".join(
+            f'<a href="{persona}/{p.name}.ipynb">{html.escape(STORE_NAMES[persona])}</a>' for persona in personas
+        )
+        + "</p></div>"
+        for p in playbooks.REGISTRY.values()
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Relationship playbooks workshop\n\n"
+            "How well does a dealership give before it asks, know its customers, follow up after the sale, "
+            "and turn engagement into revenue? Each playbook below answers one question from a store's own "
+            "data. Open one for the store your table is given.\n\n"
+            f"## The stores\n\n{stores}"
+        ),
+        nbformat.v4.new_markdown_cell(f"## The playbooks\n\n{cards}"),
+        nbformat.v4.new_markdown_cell(
+            f"For the facilitator: [the guide, with the agenda and the questions to ask](../files/{GUIDE_PAGE})."
+        ),
+    ]
+    files.write_with(path, functools.partial(nbformat.write, nb))
+    return path
 
 
 def jupyter_args(root: Path, port: int, open_browser: bool) -> list[str]:
@@ -98,6 +142,9 @@ def jupyter_args(root: Path, port: int, open_browser: bool) -> list[str]:
     return args
 
 
+CULL_SECONDS = 600
+
+
 def voila_args(root: Path, port: int, open_browser: bool) -> list[str]:
     """The Voila command line serving a workshop folder as apps (code hidden, widgets live)."""
     args = [
@@ -106,6 +153,13 @@ def voila_args(root: Path, port: int, open_browser: bool) -> list[str]:
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--show_tracebacks=False",
+        # A closed page shuts its kernel down with Voila's own beforeunload call, which carries no
+        # XSRF token and is refused without this (voila-dashboards/voila issue 1458); a kernel left
+        # behind by a laptop put to sleep is culled once idle and unconnected for CULL_SECONDS.
+        "--Voila.tornado_settings=disable_check_xsrf=True",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_SECONDS}",
+        "--MappingKernelManager.cull_interval=60",
+        r"--VoilaConfiguration.file_allowlist=.*\.(png|jpg|gif|svg|html)",
     ]
     if not open_browser:
         args.append("--no-browser")

@@ -1,0 +1,67 @@
+"""The workshop as a room uses it (issue 18, items 7 and 8): it opens on a landing page that leads
+to every app and to the facilitator's guide, and a closed app gives its kernel back."""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+import pytest
+
+from tests.browser.conftest import _serve, free_port, pytestmark  # noqa: F401  (skip without chromium)
+from tests.browser.test_frontends import open_app
+from toolkit.playbooks import REGISTRY
+from toolkit.running.workspace import prepare_workshop, voila_args
+
+
+@pytest.fixture(scope="module")
+def workshop(tmp_path_factory):
+    """A workshop folder of the sample store served exactly as ``playbook workshop`` serves it."""
+    folder = prepare_workshop(tmp_path_factory.mktemp("workshop"), ["mixed"])
+    port = free_port()
+    proc = _serve(
+        voila_args(folder, port, open_browser=False), f"http://127.0.0.1:{port}/voila/tree", folder / "voila.log"
+    )
+    yield f"http://127.0.0.1:{port}", proc
+    proc.terminate()
+    proc.wait(30)
+
+
+def kernels(proc) -> int:
+    """The kernels the workshop's server is running now."""
+    return sum("ipykernel" in " ".join(child.cmdline()) for child in psutil.Process(proc.pid).children(recursive=True))
+
+
+def test_the_workshop_opens_on_a_landing_page_that_leads_everywhere(workshop, browser, tmp_path):
+    url, _ = workshop
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        open_app(page, f"{url}/voila/render/Welcome.ipynb", "text=Relationship playbooks workshop")
+        for playbook in REGISTRY.values():
+            assert page.locator(f"h3:has-text('{playbook.title}')").count() == 1
+        assert page.locator("text=Lakeside Toyota").count() >= len(REGISTRY)
+        page.screenshot(path=str(tmp_path / "landing.png"), full_page=True)
+        with page.expect_navigation():
+            page.locator("a:has-text('the guide')").click()
+        assert "Facilitator" in page.title() and page.locator("text=Agenda").count() >= 1
+        page.go_back()
+        page.locator(f"a[href='mixed/{next(iter(REGISTRY))}.ipynb']").click()
+        page.wait_for_url("**/mixed/*.ipynb")
+        page.wait_for_selector("text=What to do next", timeout=120_000)
+        assert "Traceback" not in page.inner_text("body")
+    finally:
+        page.close()
+
+
+def test_a_closed_app_gives_its_kernel_back(workshop, browser):
+    url, proc = workshop
+    before = kernels(proc)
+    page = browser.new_page()
+    open_app(page, f"{url}/voila/render/mixed/cx_alignment.ipynb", "button:has-text('Submit my answers')")
+    assert kernels(proc) == before + 1
+    page.goto("about:blank")  # the page unloads, as when a participant closes the tab
+    page.close()
+    deadline = time.monotonic() + 30
+    while kernels(proc) > before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert kernels(proc) == before, "the closed app's kernel is still running"
