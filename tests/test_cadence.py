@@ -211,3 +211,21 @@ def test_campaign_broadcasts_are_their_own_series_and_count_only_if_the_plan_say
     assert cadence.plan_steps(per_sale, pairs, every).set_index("deal_id")["a"].tolist() == [True, True, False, True]
     with pytest.raises(UsageError, match="counts must be one of 'follow_up', 'all', not 'some'"):
         config.plan_from_steps({"a": (0, 2)}, counts="some")
+
+
+def test_follow_ups_compute_each_plan_once_and_match_a_direct_computation():
+    from toolkit.inputs.config import load_plan, plan_from_steps
+    from toolkit.inputs.dealer import load_dealer
+    from toolkit.resources import sample_dir
+
+    dealer = load_dealer(sample_dir())
+    plan = load_plan(None)
+    pairs = cadence.touches_after_sales(dealer["sales"], dealer["touches"], cadence.horizon(plan))
+    follow_up = cadence.FollowUps(dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], dealer.as_of)
+    direct = cadence.sale_follow_up(
+        dealer["sales"], pairs, dealer["appointments"], dealer["repair_orders"], plan, dealer.as_of
+    )
+    pd.testing.assert_frame_equal(follow_up.of(plan), direct)
+    assert follow_up.of(plan.copy()) is follow_up.of(plan)  # the same plan again: computed once
+    shorter = plan_from_steps({"thank_you": (0, 2)}, counts=plan.attrs["counts"])
+    assert list(follow_up.of(shorter).columns).count("thank_you") == 1 and "quarter" not in follow_up.of(shorter)

@@ -69,3 +69,31 @@ def test_taxonomy_explorer_retags_and_recomputes():
     assert seen[-1] == {"Happy holidays": ("gift", "")} and "gives <b>gift</b>" in explorer.why.value
     explorer.subject.value = "Book your service"
     assert "appointment" in explorer.why.value and explorer.asks.value == ("appointment",)
+
+
+def test_a_shared_value_redraws_every_view_and_a_refused_one_changes_nothing(monkeypatch):
+    from toolkit.errors import UsageError
+
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+
+    def check(value):
+        if value < 0:
+            raise UsageError("no negative plans")
+
+    shared = widgets.Shared(1, check=check)
+    first, second = [], []
+    shared.show(first.append)
+    shared.show(second.append)
+    shared.set(5)
+    assert first == [1, 5] and second == [1, 5] and shared.value == 5
+    with pytest.raises(UsageError):
+        shared.set(-1)
+    assert first == [1, 5] and shared.value == 5
+
+
+def test_a_shared_value_draws_each_view_once_in_a_static_report(monkeypatch):
+
+    monkeypatch.setenv(STATIC_ENV, "1")
+    shared, seen = widgets.Shared("plan"), []
+    shared.show(seen.append)
+    assert seen == ["plan"] and shared.views == []

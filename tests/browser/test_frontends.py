@@ -140,3 +140,29 @@ def test_the_survey_form_saves_answers_in_voila(voila, browser, workdir, tmp_pat
     finally:
         page.close()
     assert survey.read_text().count("\n") == before + 12
+
+
+def test_a_plan_edit_updates_every_view_that_depends_on_the_plan(voila, browser, tmp_path):
+    """Removing the thank-you step changes the sentence above the chart, the call list and the
+    actions, not only the chart beside the editor (issue 18, item 6)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    texts = """() => [
+        [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('The weakest step is')).innerText,
+        document.querySelector("p.kpi-note a[download='call_list.csv']").parentElement.innerText,
+        [...document.querySelectorAll('li')].find(li => li.innerText.startsWith('Call the')).innerText,
+    ]"""
+    try:
+        open_app(page, f"{voila}/voila/render/sold_follow_up.ipynb", "text=The weakest step is quarter")
+        page.wait_for_selector("li:has-text('Call the')", timeout=60_000)
+        before = page.evaluate(texts)
+        page.locator("button:has-text('remove')").first.click()  # the thank-you step
+        page.wait_for_function(
+            f"before => {{ const now = ({texts})(); return now.every((t, i) => t !== before[i]); }}",
+            arg=before,
+            timeout=60_000,
+        )
+        after = page.evaluate(texts)
+        assert "134" in before[1] and "134" not in after[1], (before, after)
+        page.screenshot(path=str(tmp_path / "plan-edited.png"), full_page=True)
+    finally:
+        page.close()

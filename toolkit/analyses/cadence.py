@@ -89,6 +89,24 @@ def sale_follow_up(
     return pd.concat([out, _hand_off(sales, appointments, repair_orders, as_of)], axis=1)
 
 
+class FollowUps:
+    """The follow-up of every sale (:func:`sale_follow_up`) under any plan, each plan computed once:
+    the plan editor redraws several views for the same edited plan."""
+
+    def __init__(self, sales, pairs, appointments, repair_orders, as_of):
+        self.args = (sales, pairs, appointments, repair_orders)
+        self.as_of = as_of
+        self.done: dict[tuple, pd.DataFrame] = {}
+
+    def of(self, plan: pd.DataFrame) -> pd.DataFrame:
+        """One row per sale under ``plan``; raises UsageError for a plan the touches cannot tell."""
+        key = (tuple(map(tuple, plan[["step", "start", "end"]].itertuples(index=False))), plan.attrs.get("counts"))
+        if key not in self.done:
+            sales, pairs, appointments, repair_orders = self.args
+            self.done[key] = sale_follow_up(sales, pairs, appointments, repair_orders, plan, self.as_of)
+        return self.done[key]
+
+
 def plan_steps(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
     """The sales with one column per step of ``plan`` (met True/False, NA while its window is still
     open), ``steps_met`` and ``steps_due`` — all the plan editor needs to recompute on an edit."""

@@ -87,6 +87,46 @@ def explore(view: Callable[..., None], static: bool = True, **controls: Control)
     return box
 
 
+
+class Shared:
+    """A value several views on the page depend on, such as the plan being edited: every view shown
+    with :meth:`show` is drawn again, in its own place, whenever :meth:`set` changes the value, so
+    an edit updates the sentence, the tables, the call list and the actions, not only the chart
+    beside the control. ``check(value)`` runs first and may refuse a value (a UsageError), so
+    that no view draws a value another would refuse. In a static report each view is drawn once.
+    """
+
+    def __init__(self, value, check: Callable[[Any], object] | None = None):
+        self.value, self.check = value, check
+        self.views: list[tuple[Callable[[Any], None], Any]] = []
+
+    def show(self, view: Callable[[Any], None]) -> None:
+        """Draw ``view(value)`` here, and again here after every change."""
+        if not is_interactive():
+            view(self.value)
+            return
+        import ipywidgets as w
+        from IPython.display import display
+
+        out = w.Output()
+        self.views.append((view, out))
+        display(out)
+        self._draw(view, out)
+
+    def set(self, value) -> None:
+        """Change the value and redraw every view; a value ``check`` refuses changes nothing."""
+        if self.check is not None:
+            self.check(value)
+        self.value = value
+        for view, out in self.views:
+            self._draw(view, out)
+
+    def _draw(self, view: Callable[[Any], None], out) -> None:
+        out.clear_output(wait=True)
+        with out:
+            view(self.value)
+
+
 CHOOSE = "Choose your department"
 
 
