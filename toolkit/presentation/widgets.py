@@ -87,7 +87,6 @@ def explore(view: Callable[..., None], static: bool = True, **controls: Control)
     return box
 
 
-
 class Shared:
     """A value several views on the page depend on, such as the plan being edited: every view shown
     with :meth:`show` is drawn again, in its own place, whenever :meth:`set` changes the value, so
