@@ -95,13 +95,13 @@ def test_widgets_in_jupyterlab(name, lab, browser, tmp_path):
         shut_down_kernels(lab)
 
 
-def open_app(page, url: str, ready: str, attempts: int = 3) -> None:
+def open_app(page, url: str, ready: str, attempts: int = 2) -> None:
     """Open a Voila app and wait for ``ready``; a load that stalls is retried (a kernel that never
     answers leaves the page waiting; docs/architecture.md "Pinned dependencies")."""
     for attempt in range(1, attempts + 1):
         page.goto(url, wait_until="commit", timeout=60_000)
         try:
-            page.wait_for_selector(ready, timeout=120_000)
+            page.wait_for_selector(ready, timeout=300_000)  # a first load on a busy machine can take minutes
             return
         except Exception:
             if attempt == attempts:
@@ -148,7 +148,7 @@ def test_a_plan_edit_updates_every_view_that_depends_on_the_plan(voila, browser,
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     texts = """() => [
         [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('The weakest step is')).innerText,
-        document.querySelector("p.kpi-note a[download='call_list.csv']").parentElement.innerText,
+        [...document.querySelectorAll('p.kpi-note')].find(p => p.innerText.includes('whole list')).innerText,
         [...document.querySelectorAll('li')].find(li => li.innerText.startsWith('Call the')).innerText,
     ]"""
     try:

@@ -47,24 +47,16 @@ def list_label(rows: pd.DataFrame) -> str:
 
 
 def list_link(name: str, rows: pd.DataFrame) -> str:
-    """A link to the whole list ``name``: the CSV beside a rendered report, or in JupyterLab and
-    Voila the CSV itself to download."""
-    import base64
+    """A link to the whole list ``name``: the CSV beside a rendered report. In JupyterLab and Voila
+    no file is written, so the note says where the whole list will be."""
     import html
 
-    from toolkit.files import csv_text
     from toolkit.presentation.frontend import is_interactive
-    from toolkit.presentation.results import list_path, list_rows
+    from toolkit.presentation.results import list_path
 
-    label = list_label(rows)
-    if not is_interactive():
-        return f'<a class="list-link" href="{html.escape(list_path(name))}">{label}</a>'
-    payload = list_rows(rows)
-    data = base64.b64encode(csv_text(payload["rows"], payload["columns"]).encode("utf-8")).decode("ascii")
-    return (
-        f'<a class="list-link" download="{html.escape(name)}.csv" '
-        f'href="data:text/csv;charset=utf-8;base64,{data}">{label}</a>'
-    )
+    if is_interactive():
+        return f"the whole list ({len(rows):,} rows) is written beside the report when it is rendered"
+    return f'<a class="list-link" href="{html.escape(list_path(name))}">{list_label(rows)}</a>'
 
 
 LABELLED_VALUES = ("step", "department", "high_department", "low_department")  # columns of names people read
