@@ -23,8 +23,8 @@ def show_markdown(text: str) -> None:
 
 def show_actions(actions: list[Action], lists: Mapping[str, pd.DataFrame] | None = None) -> None:
     """The playbook's closing list of what to do next. In a rendered report an action about one
-    of ``lists`` (its subject names the list) links to the whole list; in JupyterLab and Voila the
-    list's preview above offers it to download."""
+    of ``lists`` (its subject names the list) links to the whole list; in JupyterLab and Voila no list file exists, so
+    actions carry no link."""
     from toolkit.presentation.frontend import is_interactive
     from toolkit.presentation.results import list_path
 
