@@ -97,3 +97,40 @@ def test_a_shared_value_draws_each_view_once_in_a_static_report(monkeypatch):
     shared, seen = widgets.Shared("plan"), []
     shared.show(seen.append)
     assert seen == ["plan"] and shared.views == []
+
+
+@pytest.fixture
+def shell():
+    """An IPython shell for the test alone, so that ``display`` goes through a display publisher."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    yield InteractiveShell.instance()
+    InteractiveShell.clear_instance()
+
+
+def test_a_view_is_drawn_into_its_output_in_place_of_the_last_one(shell):
+    import ipywidgets
+    from IPython.display import Markdown, display
+
+    from toolkit.errors import UsageError
+
+    def view(who):
+        print("chosen:", who)
+        display(Markdown(f"**{who}**"))
+        if who == "nobody":
+            raise KeyError("no sales for nobody")
+        if who == "":
+            raise UsageError("choose a salesperson")
+
+    out = ipywidgets.Output()
+    widgets.draw(out, view, "S04")
+    assert [o["output_type"] for o in out.outputs] == ["stream", "display_data"]
+    assert out.outputs[0]["text"] == "chosen: S04\n" and out.outputs[1]["data"]["text/markdown"] == "**S04**"
+    widgets.draw(out, view, "S01")
+    assert len(out.outputs) == 2 and out.outputs[1]["data"]["text/markdown"] == "**S01**"
+    widgets.draw(out, view, "nobody")  # an error shows where the view was, as `with out:` shows it
+    assert out.outputs[-1]["output_type"] == "error" and "no sales for nobody" in out.outputs[-1]["evalue"]
+    widgets.draw(out, view, "S01")
+    with pytest.raises(UsageError):
+        widgets.draw(out, view, "")  # the caller words it; the last view stays
+    assert out.outputs[1]["data"]["text/markdown"] == "**S01**"

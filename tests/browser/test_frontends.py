@@ -95,20 +95,14 @@ def test_widgets_in_jupyterlab(name, lab, browser, tmp_path):
         shut_down_kernels(lab)
 
 
-def open_app(page, url: str, ready: str, attempts: int = 2) -> None:
-    """Open a Voila app and wait for ``ready``; a load that stalls is retried (a kernel that never
-    answers leaves the page waiting; docs/architecture.md "Pinned dependencies")."""
-    for attempt in range(1, attempts + 1):
-        page.goto(url, wait_until="commit", timeout=60_000)
-        try:
-            page.wait_for_selector(ready, timeout=300_000)  # a first load on a busy machine can take minutes
-            return
-        except Exception:
-            if attempt == attempts:
-                body = page.inner_text("body")
-                raise AssertionError(
-                    f"{url} never showed {ready!r} in {attempts} loads; it shows {body[-800:]}"
-                ) from None
+def open_app(page, url: str, ready: str) -> None:
+    """Open a Voila app and wait for ``ready``. No retry: an app that stalls is a defect (see
+    docs/architecture.md on ``widgets.draw``)."""
+    page.goto(url, wait_until="commit", timeout=60_000)
+    try:
+        page.wait_for_selector(ready, timeout=240_000)  # a first load on a busy machine is slow
+    except Exception:
+        raise AssertionError(f"{url} never showed {ready!r}; it shows {page.inner_text('body')[-800:]}") from None
 
 
 @pytest.mark.parametrize("name", list(CASES))

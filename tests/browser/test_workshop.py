@@ -46,7 +46,7 @@ def test_the_workshop_opens_on_a_landing_page_that_leads_everywhere(workshop, br
         assert "Facilitator" in page.title() and page.locator("text=Agenda").count() >= 1
         page.go_back()
         page.locator(f"a[href='mixed/{next(iter(REGISTRY))}.ipynb']").click()
-        page.wait_for_url("**/mixed/*.ipynb")
+        page.wait_for_url("**/mixed/*.ipynb", wait_until="commit")  # Voila streams the page as it runs
         page.wait_for_selector("text=What to do next", timeout=120_000)
         assert "Traceback" not in page.inner_text("body")
     finally:

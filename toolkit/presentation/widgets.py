@@ -81,10 +81,58 @@ def explore(view: Callable[..., None], static: bool = True, **controls: Control)
     from IPython.display import display
 
     widgets = {name: make_widget(c) for name, c in controls.items()}
-    out = w.interactive_output(view, widgets)
+    out = w.Output()
+
+    def redraw(_=None) -> None:
+        draw(out, view, **{name: widget.value for name, widget in widgets.items()})
+
+    for widget in widgets.values():
+        widget.observe(redraw, names="value")
+    redraw()
     box = w.VBox([w.HBox(list(widgets.values()), layout=w.Layout(flex_flow="row wrap")), out])
     display(box)
     return box
+
+
+def draw(out, view: Callable[..., None], *args, **kwargs) -> None:
+    """Show what ``view(*args, **kwargs)`` displays in the Output widget ``out``, in place of what
+    it showed before.
+
+    The outputs are collected in the kernel and set on the widget, rather than captured with
+    ``with out:``: under that, Voila 0.5's server-side stand-in for the Output widget now and then
+    never finishes a cell, and the app hangs at "Executing n of m" (voila-dashboards/voila issue
+    1428; about one load in two of the sold follow-up app here). A UsageError is raised for the
+    caller to word and leaves the last view in place; any other error is shown where the view
+    would be, as ``with out:`` shows it.
+    """
+    import traceback
+
+    from IPython.utils.capture import capture_output
+
+    from toolkit.errors import UsageError
+
+    failure = None
+    with capture_output(display=True) as captured:
+        try:
+            view(*args, **kwargs)
+        except UsageError:
+            raise
+        except Exception as error:  # shown to the user, as `with out:` shows it
+            failure = error
+    outputs: list[dict[str, Any]] = []
+    if captured.stdout:
+        outputs.append({"output_type": "stream", "name": "stdout", "text": captured.stdout})
+    outputs += [{"output_type": "display_data", "data": o.data, "metadata": o.metadata} for o in captured.outputs]
+    if failure is not None:
+        outputs.append(
+            {
+                "output_type": "error",
+                "ename": type(failure).__name__,
+                "evalue": str(failure),
+                "traceback": traceback.format_exception(failure),
+            }
+        )
+    out.outputs = tuple(outputs)
 
 
 class Shared:
@@ -110,7 +158,7 @@ class Shared:
         out = w.Output()
         self.views.append((view, out))
         display(out)
-        self._draw(view, out)
+        draw(out, view, self.value)
 
     def set(self, value) -> None:
         """Change the value and redraw every view; a value ``check`` refuses changes nothing."""
@@ -118,12 +166,7 @@ class Shared:
             self.check(value)
         self.value = value
         for view, out in self.views:
-            self._draw(view, out)
-
-    def _draw(self, view: Callable[[Any], None], out) -> None:
-        out.clear_output(wait=True)
-        with out:
-            view(self.value)
+            draw(out, view, self.value)
 
 
 CHOOSE = "Choose your department"
@@ -299,12 +342,10 @@ class PlanEditor:
             self.message.value = f"<b>Plan not applied:</b> {exc}"
             return
         self.message.value = ""
-        self.output.clear_output(wait=True)
-        with self.output:
-            try:
-                self.view(plan)
-            except UsageError as exc:
-                self.message.value = f"<b>Plan not applied:</b> {exc}"
+        try:
+            draw(self.output, self.view, plan)
+        except UsageError as exc:
+            self.message.value = f"<b>Plan not applied:</b> {exc}"
 
 
 def edit_plan(plan, view: Callable, max_day: int = 3650) -> PlanEditor | None:
@@ -366,9 +407,7 @@ class TaxonomyExplorer:
         self.refresh()
 
     def refresh(self) -> None:
-        self.output.clear_output(wait=True)
-        with self.output:
-            self.view(dict(self.overrides))
+        draw(self.output, self.view, dict(self.overrides))
 
 
 def explore_taxonomy(subjects: list[str], rules, current: Callable, view: Callable) -> TaxonomyExplorer | None:
