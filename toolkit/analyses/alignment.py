@@ -13,6 +13,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from toolkit.inputs.schema import SCORE_RANGE
+
 STRONGLY_ALIGNED = 4.5  # a respondent whose mean score is at least this is strongly aligned
 LACKING_ALIGNMENT = 2.5  # a respondent whose mean score is at most this reports a lack of alignment
 
@@ -35,7 +37,7 @@ def summarise_departments(survey: pd.DataFrame) -> pd.DataFrame:
         respondents=("respondent_id", "nunique"), mean_score=("mean_score", "mean"), spread=("mean_score", "std")
     )
     evidence = department_evidence(survey)
-    out["low"], out["high"] = evidence["lower"].clip(1, 5), evidence["upper"].clip(1, 5)  # scores run 1-5
+    out["low"], out["high"] = evidence["lower"].clip(*SCORE_RANGE), evidence["upper"].clip(*SCORE_RANGE)
     return out.sort_values("mean_score", ascending=False).reset_index()
 
 

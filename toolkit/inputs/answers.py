@@ -16,6 +16,7 @@ import pandas as pd
 from toolkit import files
 from toolkit.errors import UsageError
 from toolkit.inputs.reading import BOMS, delimiter_of
+from toolkit.inputs.schema import SCORE_RANGE
 
 SURVEY_COLUMNS = ["respondent_id", "department", "question_id", "score", "answered_at"]
 
@@ -30,9 +31,10 @@ def validate_answers(department: str, scores: dict[str, int], statements: pd.Dat
     unknown = sorted(set(scores) - set(statements["id"]))
     if unknown:
         raise UsageError(f"unknown statements: {', '.join(unknown)}")
-    bad = {k: v for k, v in scores.items() if isinstance(v, bool) or not (isinstance(v, int) and 1 <= v <= 5)}
+    low, high = SCORE_RANGE
+    bad = {k: v for k, v in scores.items() if isinstance(v, bool) or not (isinstance(v, int) and low <= v <= high)}
     if bad:
-        raise UsageError(f"scores are whole numbers from 1 to 5; not {bad}")
+        raise UsageError(f"scores are whole numbers from {low} to {high}; not {bad}")
 
 
 def append_answers(

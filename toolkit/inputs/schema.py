@@ -56,6 +56,8 @@ def _c(name, kind="text", required=False, allowed=None, low=None, high=None):
     return Column(name, kind, required, allowed, low, high)
 
 
+SCORE_RANGE = (1, 5)  # a survey answer: 1 strongly disagree … 5 strongly agree
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -196,7 +198,7 @@ TABLES: dict[str, Table] = {
                 _c("respondent_id", "id", True),
                 _c("department", required=True),
                 _c("question_id", "id", True),
-                _c("score", "integer", True, low=1, high=5),
+                _c("score", "integer", True, low=SCORE_RANGE[0], high=SCORE_RANGE[1]),
                 _c("answered_at", "datetime"),
             ),
             key=("respondent_id", "question_id"),

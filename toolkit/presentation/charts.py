@@ -16,10 +16,14 @@ import numpy as np
 import pandas as pd
 
 from toolkit.presentation.frontend import is_interactive
+from toolkit.presentation.labels import label as named
 
 CHART_MIME = "application/vnd.dealer-playbook.vegalite+json"
 WIDTH = 560
-PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#f2cc8f", "#3d405b", "#9a8c98"]
+# Ten colours that stay apart from each other (and in print): a chart with more categories
+# switches to Vega's 20-colour scheme rather than giving two categories one colour.
+PALETTE = ["#1f6f8b", "#e07a5f", "#81b29a", "#f2cc8f", "#3d405b", "#9a8c98", "#c44e52", "#8172b2", "#64b5cd", "#8c6d31"]
+DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True)  # every date label carries its year
 _live_renderer_ready = False
 
 
@@ -43,6 +47,19 @@ def _base(df: pd.DataFrame, title: str) -> alt.Chart:
     return alt.Chart(df, title=title).properties(width=WIDTH)
 
 
+def categories(df: pd.DataFrame, field: str) -> alt.Color:
+    """A colour per value of ``field``, each one distinct however many there are."""
+    many = df[field].nunique() > len(PALETTE) if field in df else False
+    scale = alt.Scale(scheme="category20") if many else alt.Scale(range=PALETTE)
+    return alt.Color(f"{field}:N", scale=scale, title=named(field))
+
+
+def measure_scale(domain: tuple[float, float] | None) -> alt.Scale:
+    """The scale of a measure: from zero, or over ``domain`` for a measure that starts elsewhere
+    (a 1–5 score starts at 1)."""
+    return alt.Scale(domain=list(domain), zero=False) if domain else alt.Scale()
+
+
 def bars(
     df: pd.DataFrame,
     x: str,
@@ -54,10 +71,17 @@ def bars(
     benchmark_label: str = "",
     sort: str | list = "-x",
     interval: tuple[str, str] | None = None,
+    domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
     """Horizontal bars of ``x`` (a number) per ``y`` (a label), optionally with a benchmark rule;
-    ``interval`` names the columns of each bar's 95% interval, drawn as a line across the bar's end."""
-    enc_x = alt.X(f"{x}:Q", axis=alt.Axis(format=x_format) if x_format else alt.Axis(), title=x.replace("_", " "))
+    ``interval`` names the columns of each bar's 95% interval, drawn as a line across the bar's end;
+    ``domain`` is the measure's range when it does not start at zero."""
+    enc_x = alt.X(
+        f"{x}:Q",
+        axis=alt.Axis(format=x_format) if x_format else alt.Axis(),
+        title=named(x),
+        scale=measure_scale(domain),
+    )
     bars = (
         _base(df, title)
         .mark_bar(color=PALETTE[0])
@@ -68,7 +92,7 @@ def bars(
         )
     )
     if color:
-        bars = bars.encode(color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE)))
+        bars = bars.encode(color=categories(df, color))
     if interval:
         bounds = interval
         tip = [
@@ -93,12 +117,12 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_for
     as_of cuts short) are drawn as open points off the line, so an unfinished month is not read as
     a fall."""
     enc: dict[str, Any] = {
-        "x": alt.X(f"{x}:T", title=None),
-        "y": alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format) if y_format else alt.Axis(), title=y.replace("_", " ")),
+        "x": alt.X(f"{x}:T", title=None, axis=DATE_AXIS),
+        "y": alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format) if y_format else alt.Axis(), title=named(y)),
         "tooltip": [alt.Tooltip(f"{x}:T"), alt.Tooltip(f"{y}:Q", format=y_format or ",.2f")],
     }
     if color:
-        enc["color"] = alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " "))
+        enc["color"] = categories(df, color)
         enc["tooltip"].append(alt.Tooltip(f"{color}:N"))
     if "partial" not in df or not df["partial"].any():
         return _base(df, title).mark_line(point=True).encode(**enc)
@@ -110,16 +134,26 @@ def lines(df: pd.DataFrame, x: str, y: str, color: str | None, title: str, y_for
 
 
 def heatmap(
-    df: pd.DataFrame, x: str, y: str, value: str, title: str, value_format: str = "", x_sort=None, y_sort=None
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    value: str,
+    title: str,
+    value_format: str = "",
+    x_sort=None,
+    y_sort=None,
+    domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
-    """A grid of ``value`` per (``x``, ``y``) cell."""
+    """A grid of ``value`` per (``x``, ``y``) cell, shaded over ``domain`` when the measure does not
+    start at zero."""
+    shade = alt.Scale(scheme="blues", domain=list(domain), zero=False) if domain else alt.Scale(scheme="blues")
     return (
         _base(df, title)
         .mark_rect()
         .encode(
-            x=alt.X(f"{x}:O", sort=x_sort, title=x.replace("_", " ")),
-            y=alt.Y(f"{y}:N", sort=y_sort, title=y.replace("_", " ")),
-            color=alt.Color(f"{value}:Q", scale=alt.Scale(scheme="blues"), title=value.replace("_", " ")),
+            x=alt.X(f"{x}:O", sort=x_sort, title=named(x)),
+            y=alt.Y(f"{y}:N", sort=y_sort, title=named(y)),
+            color=alt.Color(f"{value}:Q", scale=shade, title=named(value)),
             tooltip=[f"{x}:O", f"{y}:N", alt.Tooltip(f"{value}:Q", format=value_format or ",.2f")],
         )
     )
@@ -128,13 +162,13 @@ def heatmap(
 def steps(df: pd.DataFrame, x: str, y: str, color: str, title: str, y_format: str = ".0%") -> alt.Chart:
     """Step lines (survival-style curves) of ``y`` against ``x``, one per ``color`` group; with
     ``low`` and ``high`` columns, each curve carries its 95% confidence band."""
-    colour = alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " "))
+    colour = categories(df, color)
     curves = (
         _base(df, title)
         .mark_line(interpolate="step-after")
         .encode(
-            x=alt.X(f"{x}:Q", title=x.replace("_", " ")),
-            y=alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format), title=y.replace("_", " ")),
+            x=alt.X(f"{x}:Q", title=named(x)),
+            y=alt.Y(f"{y}:Q", axis=alt.Axis(format=y_format), title=named(y)),
             color=colour,
             tooltip=[f"{color}:N", alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=y_format)],
         )
@@ -170,9 +204,9 @@ def stacked(df: pd.DataFrame, x: str, y: str, color: str, title: str) -> alt.Cha
         .mark_bar()
         .encode(
             **faint,
-            x=alt.X(f"yearmonth({x}):T", title=None),
-            y=alt.Y(f"sum({y}):Q", title=y.replace("_", " ")),
-            color=alt.Color(f"{color}:N", scale=alt.Scale(range=PALETTE), title=color.replace("_", " ")),
+            x=alt.X(f"yearmonth({x}):T", title=None, axis=DATE_AXIS),
+            y=alt.Y(f"sum({y}):Q", title=named(y)),
+            color=categories(df, color),
             tooltip=[
                 alt.Tooltip(f"yearmonth({x}):T", title="month"),
                 f"{color}:N",
@@ -196,8 +230,8 @@ def grouped(
         _base(df, title)
         .mark_bar()
         .encode(
-            x=alt.X(f"{x}:Q", axis=alt.Axis(format=x_format), title=x.replace("_", " ")),
-            color=alt.Color(f"{group}:N", scale=alt.Scale(range=PALETTE), title=group.replace("_", " ")),
+            x=alt.X(f"{x}:Q", axis=alt.Axis(format=x_format), title=named(x)),
+            color=categories(df, group),
             **enc,
         )
     )
@@ -209,12 +243,20 @@ def grouped(
 
 
 def intervals(
-    df: pd.DataFrame, estimate: str, lower: str, upper: str, label: str, title: str, x_format: str = ",.0f"
+    df: pd.DataFrame,
+    estimate: str,
+    lower: str,
+    upper: str,
+    label: str,
+    title: str,
+    x_format: str = ",.0f",
+    x_title: str | None = None,
 ) -> alt.Chart:
-    """A point per ``label`` at ``estimate`` with a bar from ``lower`` to ``upper``, and a rule at zero."""
+    """A point per ``label`` at ``estimate`` with a bar from ``lower`` to ``upper``, and a rule at
+    zero; the axis reads ``x_title`` (else the estimate's label)."""
     base = _base(df, title)
     bars = base.mark_rule(strokeWidth=2, color=PALETTE[0]).encode(
-        x=alt.X(f"{lower}:Q", title="revenue per extra event", axis=alt.Axis(format=x_format)),
+        x=alt.X(f"{lower}:Q", title=x_title or named(estimate), axis=alt.Axis(format=x_format)),
         x2=f"{upper}:Q",
         y=alt.Y(f"{label}:N", title=None),
     )

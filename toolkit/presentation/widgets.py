@@ -190,8 +190,11 @@ class SurveyForm:
         style = {"description_width": "initial"}
         choices = [(CHOOSE, None), *((label(d), d) for d in departments)]
         self.department = w.Dropdown(options=choices, value=None, description="Department", style=style)
+        from toolkit.inputs.schema import SCORE_RANGE
+
+        low, high = SCORE_RANGE
         self.sliders = {
-            row.id: w.IntSlider(value=3, min=1, max=5, description=row.id, style=style)
+            row.id: w.IntSlider(value=(low + high) // 2, min=low, max=high, description=row.id, style=style)
             for row in statements.itertuples()
         }
         rows = [
