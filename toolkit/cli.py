@@ -153,6 +153,12 @@ def _add_workshop(sub) -> None:
     p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
     p.add_argument("--no-serve", action="store_true", help="prepare the folder only")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument(
+        "--ready",
+        type=int,
+        default=1,
+        help="kernels kept ready per app so it opens at once, about 300 MB each (default 1; 0: none)",
+    )
 
 
 def _add_validate(sub) -> None:
@@ -276,6 +282,8 @@ def _cmd_workshop(args) -> int:
 
     from toolkit.running.workspace import prepare_workshop, voila_args
 
+    if args.ready < 0:
+        raise UsageError("--ready must be 0 or more kernels per app")
     folder = prepare_workshop(args.out, args.personas, args.customers).resolve()
     print(f"workshop folder: {folder}\n  facilitator's guide: {folder / 'facilitator-guide.html'}")
     for persona in args.personas:
@@ -283,7 +291,7 @@ def _cmd_workshop(args) -> int:
     if args.no_serve:
         return EXIT_OK
     print(f"serving the apps; start at http://127.0.0.1:{args.port}/voila/render/Welcome.ipynb (Ctrl-C to stop)")
-    return subprocess.call(voila_args(folder, args.port, not args.no_browser))
+    return subprocess.call(voila_args(folder, args.port, not args.no_browser, args.ready))
 
 
 COMMANDS = {

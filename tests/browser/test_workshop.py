@@ -1,5 +1,6 @@
 """The workshop as a room uses it (issue 18, items 7 and 8): it opens on a landing page that leads
-to every app and to the facilitator's guide, and a closed app gives its kernel back."""
+to every app and to the facilitator's guide, apps open on kernels kept ready, and a closed app
+gives its kernel back."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def workshop(tmp_path_factory):
     proc = _serve(
         voila_args(folder, port, open_browser=False), f"http://127.0.0.1:{port}/voila/tree", folder / "voila.log"
     )
-    yield f"http://127.0.0.1:{port}", proc
+    yield f"http://127.0.0.1:{port}", proc, folder / "voila.log"
     proc.terminate()
     proc.wait(30)
 
@@ -32,8 +33,22 @@ def kernels(proc) -> int:
     return sum("ipykernel" in " ".join(child.cmdline()) for child in psutil.Process(proc.pid).children(recursive=True))
 
 
+def settled_kernels(proc, quiet: float = 5.0, timeout: float = 120.0) -> int:
+    """The kernel count once it has held still for ``quiet`` seconds: earlier pages' kernels shut
+    down and the ready kernels they took replaced."""
+    deadline, count, since = time.monotonic() + timeout, kernels(proc), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = kernels(proc)
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return count
+
+
 def test_the_workshop_opens_on_a_landing_page_that_leads_everywhere(workshop, browser, tmp_path):
-    url, _ = workshop
+    url, _, _ = workshop
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         open_app(page, f"{url}/voila/render/Welcome.ipynb", "text=Relationship playbooks workshop")
@@ -53,9 +68,23 @@ def test_the_workshop_opens_on_a_landing_page_that_leads_everywhere(workshop, br
         page.close()
 
 
+def test_an_app_opens_on_a_kernel_kept_ready_except_the_survey_results(workshop, browser):
+    url, _, log = workshop
+    page = browser.new_page()
+    try:
+        open_app(page, f"{url}/voila/render/mixed/sold_follow_up.ipynb", ".widget-dropdown")
+        assert "Traceback" not in page.inner_text("body")
+    finally:
+        page.close()
+    said = log.read_text()
+    assert "Using pre-heated kernel" in said and "for mixed/sold_follow_up.ipynb" in said
+    assert "Kernel pool of mixed/sold_follow_up.ipynb is filled" in said
+    assert "Kernel pool of mixed/cx_alignment.ipynb" not in said  # it shows the answers given so far
+
+
 def test_a_closed_app_gives_its_kernel_back(workshop, browser):
-    url, proc = workshop
-    before = kernels(proc)
+    url, proc, _ = workshop
+    before = settled_kernels(proc)
     page = browser.new_page()
     open_app(page, f"{url}/voila/render/mixed/cx_alignment.ipynb", "button:has-text('Submit my answers')")
     assert kernels(proc) == before + 1

@@ -145,8 +145,15 @@ def jupyter_args(root: Path, port: int, open_browser: bool) -> list[str]:
 CULL_SECONDS = 600
 
 
-def voila_args(root: Path, port: int, open_browser: bool) -> list[str]:
-    """The Voila command line serving a workshop folder as apps (code hidden, widgets live)."""
+# Apps not kept ready: the alignment app shows the answers given so far, and a kernel run ahead of
+# time would show the room's answers as they stood before the last participants submitted.
+NOT_KEPT_READY = ("cx_alignment",)
+
+
+def voila_args(root: Path, port: int, open_browser: bool, ready: int = 1) -> list[str]:
+    """The Voila command line serving a workshop folder as apps (code hidden, widgets live), with
+    ``ready`` kernels per app run ahead of time (Voila's preheated kernels) so that an app opens at
+    once; each is taken by the next page that opens the app and replaced in the background."""
     args = [
         str(Path(sys.executable).with_name("voila")),
         str(root),
@@ -161,6 +168,12 @@ def voila_args(root: Path, port: int, open_browser: bool) -> list[str]:
         "--MappingKernelManager.cull_interval=60",
         r"--VoilaConfiguration.file_allowlist=.*\.(png|jpg|gif|svg|html)",
     ]
+    if ready > 0:
+        args += [
+            "--preheat_kernel=True",
+            f"--pool_size={ready}",
+            f"--VoilaKernelManager.preheat_denylist={list(NOT_KEPT_READY)!r}",
+        ]
     if not open_browser:
         args.append("--no-browser")
     return args
