@@ -33,3 +33,18 @@ def test_a_table_reads_in_words_and_formatted_numbers():
 def test_a_name_without_a_label_reads_with_spaces():
     assert label("median_days_to_first_touch") == "Median days to first touch"
     assert label("days_since_sale") == "Days since sale" and label("bdc") == "BDC"
+
+
+def test_money_reads_in_whole_units_with_the_dealers_currency():
+    frame = pd.DataFrame({"channel": ["mail"], "cost": [12000.4], "per_cost": [1.234]})
+    page = table_html(frame, money=("cost",), currency="USD")
+    assert '<th class="num">Cost (USD)</th>' in page and '<td class="num">12,000</td>' in page
+    assert '<td class="num">1.23</td>' in page  # a ratio of money is not money
+    assert '<th class="num">Cost</th>' in table_html(frame, money=("cost",))  # no currency given: none shown
+
+
+def test_amounts_in_sentences_carry_the_currency():
+    from toolkit.presentation.words import money
+
+    assert money(11572.4, "USD") == "$11,572" and money(-980, "eur") == "-€980" and money(4500, "SEK") == "4,500 SEK"
+    assert money(11572.4) == "11,572" and money(None, "USD") == "n/a" and money(-0.4, "USD") == "$0"

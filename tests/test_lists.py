@@ -54,6 +54,18 @@ def test_a_contact_list_leads_with_whom_to_contact_how_and_why():
     assert out["reason"].tolist() == ["late", "missed", "unknown"] and out["deal_id"].tolist() == ["D1", "D2", "D3"]
 
 
+def test_staff_read_by_name_beside_their_id():
+    staff = small_dealer().tables["staff"]
+    assert contacts.staff_label("S1", staff) == "Dana W (S1)" and contacts.staff_label("everyone", staff) == "everyone"
+    assert contacts.staff_label("S9", staff) == "S9" and contacts.staff_label("S1", None) == "S1"
+    assert contacts.staff_label("S2", small_dealer(masked=True).tables["staff"]) == "Staff S2"  # no "Staff S2 (S2)"
+    assert contacts.staff_options(["all", "S2"], staff) == [("all", "all"), ("Marc G (S2)", "S2")]
+    board = pd.DataFrame({"salesperson_id": ["S2", "S9"], "sales": [3, 1]})
+    named = contacts.with_staff_names(board, staff)
+    assert list(named.columns) == ["salesperson_id", "name", "sales"] and named["name"].tolist()[0] == "Marc G"
+    assert pd.isna(named["name"].tolist()[1]) and contacts.with_staff_names(board, None) is board
+
+
 def test_a_list_that_names_the_seller_keeps_the_seller():
     frame = pd.DataFrame({"customer_id": ["C1"], "salesperson_id": ["S2"]})
     out = contacts.contact_list(frame, pd.Series(["sold by S2"]), small_dealer())

@@ -148,10 +148,17 @@ def test_a_bad_decimal_encoding_or_timezone_setting_is_named(tmp_path):
     folder = write_folder(
         tmp_path / "d",
         {"customers": CUSTOMERS},
-        'name = "T"\ndecimal = ";"\nencoding = "klingon"\ntimezone = "Mars/Base"\n',
+        'name = "T"\ndecimal = ";"\nencoding = "klingon"\ntimezone = "Mars/Base"\ncurrency = "$"\n',
     )
     said = problems(folder)
-    assert all(f"dealer.toml, column '{k}'" in said for k in ("decimal", "encoding", "timezone"))
+    assert all(f"dealer.toml, column '{k}'" in said for k in ("decimal", "encoding", "timezone", "currency"))
+
+
+def test_the_currency_is_read_as_its_code():
+    from toolkit.inputs.reading import _setting_problems
+
+    settings = {"currency": " eur "}
+    assert _setting_problems(settings) == [] and settings["currency"] == "EUR"
 
 
 def test_validate_names_a_semicolon_file_it_read_and_a_european_total_it_did_not(tmp_path):

@@ -105,6 +105,8 @@ def test_sample_kpis_match_a_hand_check():
 
 
 def test_balance_of_a_selection_and_per_customer(hand):
+    picked = reciprocity.selected(hand.balance, channel="email", staff_id="all")
+    assert sorted(picked["touch_id"]) == ["T1", "T2", "T3", "T4", "T7"]
     email = reciprocity.selection_balance(hand.balance, channel="email", staff_id="all").iloc[0]
     # T1, T2, T3, T4, T7: gives T3, T7; asks T1, T2, T4 (all ask-only); responses after T1 and T2
     assert (email["touches"], email["gives"], email["asks"]) == (5, 2, 3)

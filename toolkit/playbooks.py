@@ -65,7 +65,7 @@ REGISTRY: dict[str, Playbook] = {
             "Reciprocity audit",
             "What does each communication give the customer, and what does it ask?",
             tables=("touches", "events", "vehicles"),
-            optional=("campaigns",),
+            optional=("campaigns", "staff"),
             kpis="toolkit.analyses.reciprocity:kpis",
             headline=(
                 Headline("give_ask_ratio", "Give/ask ratio (gives per ask)", ".2f"),
@@ -101,7 +101,7 @@ REGISTRY: dict[str, Playbook] = {
             "Engagement measurement",
             "Which kinds of engagement go with later revenue, and where should effort and money go?",
             tables=("customers", "events", "touches", "sales", "repair_orders"),
-            optional=("campaigns",),
+            optional=("campaigns", "staff"),
             kpis="toolkit.analyses.engagement:kpis",
             headline=(Headline("engaged_share_90d", "Customers engaged in the last 90 days", ".0%"),),
         ),

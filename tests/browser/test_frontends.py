@@ -13,10 +13,17 @@ import pytest
 
 from tests.browser.conftest import pytestmark  # noqa: F401  (skip without chromium)
 
-# playbook → (dropdown label, option to choose, text that must then appear, text shown before)
+# playbook → (dropdown label, option to choose, text that must then appear, text shown before);
+# staff are picked and named by name beside their id (the sample's S04 is Troy Hammond)
+S04 = "Troy Hammond (S04)"
 CASES = {
-    "sold_follow_up": ("Salesperson", "S04", "sales for S04, condition all, sold", "sales for everyone, condition all"),
-    "customer_knowledge": ("Salesperson", "S04", "customers of S04 created", "customers of everyone created"),
+    "sold_follow_up": (
+        "Salesperson",
+        S04,
+        f"sales for {S04}, condition all, sold",
+        "sales for everyone, condition all",
+    ),
+    "customer_knowledge": ("Salesperson", S04, f"customers of {S04} created", "customers of everyone created"),
     "reciprocity": ("Channel", "sms", "outbound touches for channel sms,", "outbound touches for channel all,"),
     "engagement": ("From", "email", "from email to email", "changes associated revenue by about"),
     "cx_alignment": ("Department", "sales", "Answers of sales beside", "Answers of "),

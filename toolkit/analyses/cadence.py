@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses.contacts import with_staff_names
 from toolkit.analyses.evidence import ranked
 from toolkit.errors import UsageError
 from toolkit.rules import FIRST_SERVICE_DAYS, YEAR, share, window_closed
@@ -297,10 +298,7 @@ def summarise_salespeople(
     out["retention_12m"] = year_old.groupby("salesperson_id")["days_to_first_service"].apply(
         lambda d: d.le(YEAR).fillna(False).mean()
     )
-    out = out.reset_index()
-    if staff is not None and "name" in staff:
-        out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
-    return ranked(out, "step_compliance")
+    return ranked(with_staff_names(out.reset_index(), staff), "step_compliance")
 
 
 def salesperson_evidence(per_sale: pd.DataFrame) -> pd.DataFrame:

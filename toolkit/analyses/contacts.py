@@ -34,6 +34,40 @@ def contact_details(customers: pd.DataFrame, masked: bool = False) -> pd.DataFra
     return privacy.masked_contacts(out) if masked else out
 
 
+def staff_names(staff: pd.DataFrame | None) -> pd.Series:
+    """Each staff member's name by ``staff_id``; empty when there is no staff table or it has no
+    names."""
+    if staff is None or "name" not in staff:
+        return pd.Series(dtype="str")
+    return staff.drop_duplicates("staff_id").set_index("staff_id")["name"]
+
+
+def with_staff_names(frame: pd.DataFrame, staff: pd.DataFrame | None, column: str = "salesperson_id") -> pd.DataFrame:
+    """``frame`` with a ``name`` column after ``column``: the name of the staff member whose id it
+    holds, so that people are read by name beside their id. Unchanged without staff names."""
+    names = staff_names(staff)
+    if names.empty:
+        return frame
+    out = frame.copy()
+    out.insert(out.columns.get_loc(column) + 1, "name", out[column].map(names))
+    return out
+
+
+def staff_label(value, staff: pd.DataFrame | None) -> str:
+    """How people read a staff id: the person's name with the id ("Troy Hammond (S04)", or
+    "Staff S04" when names are masked); a value that names nobody ("everyone", "all") as itself."""
+    names = staff_names(staff)
+    name = names.get(value) if value in names.index else None
+    if name is None or pd.isna(name):
+        return str(value)
+    return str(name) if str(value) in str(name) else f"{name} ({value})"
+
+
+def staff_options(values, staff: pd.DataFrame | None) -> list[tuple[str, str]]:
+    """A staff picker's options as (what people read, value) pairs (:func:`staff_label`)."""
+    return [(staff_label(v, staff), v) for v in values]
+
+
 def contact_list(frame: pd.DataFrame, reason: pd.Series, dealer: Dealer) -> pd.DataFrame:
     """``frame`` (one row per entry of a list, with ``customer_id``) led by the columns of
     :data:`CONTACT_COLUMNS`: whom to contact, how, who looks after them and ``reason`` (aligned
@@ -46,12 +80,7 @@ def contact_list(frame: pd.DataFrame, reason: pd.Series, dealer: Dealer) -> pd.D
     rows = frame.reset_index(drop=True)
     ids = rows["customer_id"]
     seller = rows["salesperson_id"] if "salesperson_id" in rows else ids.map(details["salesperson_id"])
-    staff = dealer.tables.get("staff")
-    names = (
-        staff.drop_duplicates("staff_id").set_index("staff_id")["name"]
-        if staff is not None and "name" in staff
-        else None
-    )
+    names = staff_names(dealer.tables.get("staff"))
     lead = pd.DataFrame(
         {
             "customer_id": ids,
@@ -59,7 +88,7 @@ def contact_list(frame: pd.DataFrame, reason: pd.Series, dealer: Dealer) -> pd.D
             "phone": ids.map(details["phone"]),
             "email": ids.map(details["email"]),
             "salesperson_id": seller,
-            "salesperson_name": seller.map(names) if names is not None else pd.NA,
+            "salesperson_name": seller.map(names),
             "reason": pd.Series(reason).reset_index(drop=True),
         }
     )

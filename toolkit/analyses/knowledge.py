@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, privacy, rules
+from toolkit.analyses.contacts import with_staff_names
 from toolkit.analyses.evidence import ranked
 from toolkit.inputs.parse import WHITESPACE
 
@@ -211,10 +212,7 @@ def salesperson_leaderboard(records: pd.DataFrame, staff: pd.DataFrame | None = 
     people = salesperson_evidence(records)
     out["quality_low"], out["quality_high"] = people["lower"], people["upper"]
     out["against_the_rest"] = people["verdict"]
-    out = out.reset_index()
-    if staff is not None and "name" in staff:
-        out.insert(1, "name", out["salesperson_id"].map(staff.set_index("staff_id")["name"]))
-    return ranked(out, "record_quality")
+    return ranked(with_staff_names(out.reset_index(), staff), "record_quality")
 
 
 def salesperson_evidence(records: pd.DataFrame) -> pd.DataFrame:

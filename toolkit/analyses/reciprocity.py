@@ -179,16 +179,20 @@ def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def selection_balance(balance: pd.DataFrame, **chosen: str) -> pd.DataFrame:
-    """:func:`balance_by` for one selection: ``column=value`` pairs ("all" keeps every value),
-    e.g. ``selection_balance(balance, channel="sms", staff_id="all")``."""
+def selected(balance: pd.DataFrame, **chosen: str) -> pd.DataFrame:
+    """The touches of one selection: ``column=value`` pairs ("all" keeps every value), e.g.
+    ``selected(balance, channel="sms", staff_id="all")``."""
     keep = np.ones(len(balance), bool)
     for column, value in chosen.items():
         if value != "all":
             keep &= balance[column].eq(value).fillna(False).to_numpy(bool)
+    return balance[keep]
+
+
+def selection_balance(balance: pd.DataFrame, **chosen: str) -> pd.DataFrame:
+    """:func:`balance_by` for one selection (:func:`selected`), as a single row."""
     flags = [c for c in ("gives_any", "asks_any", "ask_only", "responded") if c in balance]
-    picked = balance[flags][keep]
-    return balance_by(picked.assign(selection="selection"), "selection")
+    return balance_by(selected(balance, **chosen)[flags].assign(selection="selection"), "selection")
 
 
 def month_of(timestamps: pd.Series) -> pd.Series:

@@ -51,6 +51,11 @@ class Dealer:
         return self.tables[table]
 
     @property
+    def currency(self) -> str:
+        """The three-letter code of the money columns' currency from dealer.toml ("USD"), or ""."""
+        return str(self.settings.get("currency", ""))
+
+    @property
     def as_of_text(self) -> str:
         """``as_of`` as ISO text, or "" when there is none."""
         return str(self.as_of.date()) if self.as_of is not None else ""

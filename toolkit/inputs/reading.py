@@ -59,7 +59,7 @@ def table_files(folder: Path) -> dict[str, Path]:
 
 
 def read_settings(folder: Path, problems: list[Problem]) -> dict:
-    """dealer.toml's settings, each checked: name, as_of, decimal, encoding, timezone."""
+    """dealer.toml's settings, each checked: name, as_of, decimal, encoding, timezone, currency."""
     path = folder / schema.DEALER_FILE
     if not path.is_file():
         problems.append(
@@ -104,6 +104,12 @@ def _setting_problems(settings: dict) -> list[Problem]:
             zoneinfo.ZoneInfo(str(settings["timezone"]))
         except (ValueError, zoneinfo.ZoneInfoNotFoundError):
             bad("timezone", 'a time zone name such as timezone = "America/Chicago"')
+    if "currency" in settings:
+        code = str(settings["currency"]).strip()
+        if not (len(code) == 3 and code.isascii() and code.isalpha()):
+            bad("currency", 'the three-letter code of the money columns\' currency, such as currency = "USD" or "EUR"')
+        else:
+            settings["currency"] = code.upper()
     return problems
 
 

@@ -77,9 +77,12 @@ def show_list(name: str, rows: pd.DataFrame, percent: tuple[str, ...] = (), max_
     display(HTML(table_html(preview.head(max_rows), percent) + note))
 
 
-def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2) -> str:
+def table_html(
+    df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2, money: tuple[str, ...] = (), currency: str = ""
+) -> str:
     """A compact HTML table: headers as people read them (:mod:`~toolkit.presentation.labels`),
-    ``percent`` columns as percentages, numbers right-aligned with thousands separators (whole
+    ``percent`` columns as percentages, ``money`` columns in whole units with the ``currency``
+    (dealer.toml's) in their header, numbers right-aligned with thousands separators (whole
     numbers without decimals), yes/no for true/false, steps and departments by their labels."""
     import html
 
@@ -88,6 +91,8 @@ def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 
     def cell(col, value) -> str:
         if col in percent:
             text = share(value, 1)
+        elif col in money:
+            text = number(value, 0)
         elif col in numeric and pd.api.types.is_float_dtype(df[col]):
             text = number(value, decimals)
         elif col in numeric and not str(col).endswith(("_id", "year")):
@@ -100,22 +105,30 @@ def table_html(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 
             text = label(text)
         return f'<td class="num">{text}</td>' if col in numeric else f"<td>{html.escape(text)}</td>"
 
-    head = "".join(
-        f'<th class="num">{html.escape(label(c))}</th>' if c in numeric else f"<th>{html.escape(label(c))}</th>"
-        for c in df.columns
-    )
+    def header(col) -> str:
+        text = f"{label(col)} ({currency})" if col in money and currency else label(col)
+        return f'<th class="num">{html.escape(text)}</th>' if col in numeric else f"<th>{html.escape(text)}</th>"
+
+    head = "".join(header(c) for c in df.columns)
     body = "".join(
         "<tr>" + "".join(cell(c, v) for c, v in zip(df.columns, row)) + "</tr>" for row in df.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def show_table(df: pd.DataFrame, percent: tuple[str, ...] = (), decimals: int = 2, max_rows: int = 25) -> None:
+def show_table(
+    df: pd.DataFrame,
+    percent: tuple[str, ...] = (),
+    decimals: int = 2,
+    max_rows: int = 25,
+    money: tuple[str, ...] = (),
+    currency: str = "",
+) -> None:
     """Display :func:`table_html` of the first ``max_rows`` rows, saying how many there are."""
     from IPython.display import HTML, display
 
     more = f"<p class='kpi-note'>Showing {max_rows} of {len(df)} rows.</p>" if len(df) > max_rows else ""
-    display(HTML(table_html(df.head(max_rows), percent, decimals) + more))
+    display(HTML(table_html(df.head(max_rows), percent, decimals, money, currency) + more))
 
 
 def kpi_table(kpis: dict) -> pd.DataFrame:

@@ -20,6 +20,22 @@ def number(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
+SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(value: float | None, currency: str = "") -> str:
+    """An amount of money in whole units with the currency dealer.toml names ("$11,572",
+    "€980", "4,500 SEK"); a bare number when the currency is not given, "n/a" without data."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    amount = f"{abs(value):,.0f}"
+    sign = "-" if round(value) < 0 else ""
+    code = currency.upper()
+    if code in SYMBOLS:
+        return f"{sign}{SYMBOLS[code]}{amount}"
+    return f"{sign}{amount} {code}" if code else f"{sign}{amount}"
+
+
 def interval(row, digits: int = 0) -> str:
     """A 95% interval of shares as text ("22%–28%") from a row with ``lower`` and ``upper``."""
     return f"{share(row['lower'], digits)}–{share(row['upper'], digits)}"

@@ -17,11 +17,11 @@ from toolkit.analyses.engagement import (
     weak_emails,
 )
 from toolkit.presentation.actions import Action, Evidence, evidence_of
-from toolkit.presentation.words import compare, interval, number, share
+from toolkit.presentation.words import compare, interval, money, number, share
 
 
-def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int) -> str:
-    """The model's result in words, with its caveats."""
+def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int, currency: str = "") -> str:
+    """The model's result in words, with its caveats; money in ``currency`` (dealer.toml's)."""
     est = model.coefficients.dropna(subset=["estimate"])
     text = (
         f"Across {model.customers:,} customers, engagement in a {lookback_days}-day look-back window was set against "
@@ -31,15 +31,16 @@ def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int) -
     if len(clear):
         top = clear.iloc[0]
         text += (
-            f"The clearest association is **{top['type']}**: each one goes with about {number(top['estimate'], 0)} "
-            f"more revenue (95% interval {number(top['lower'], 0)} to {number(top['upper'], 0)}). "
+            f"The clearest association is **{top['type']}**: each one goes with about "
+            f"{money(top['estimate'], currency)} more revenue (95% interval {money(top['lower'], currency)} to "
+            f"{money(top['upper'], currency)}). "
         )
     else:
         text += "No type of engagement has an interval clear of zero. "
     if model.r2_holdout is not None:
         text += (
-            f"On held-out customers the model's error is {number(model.mae_holdout, 0)} per customer against "
-            f"{number(model.mae_baseline, 0)} for tenure and prior revenue alone (R² {model.r2_holdout:.2f}). "
+            f"On held-out customers the model's error is {money(model.mae_holdout, currency)} per customer against "
+            f"{money(model.mae_baseline, currency)} for tenure and prior revenue alone (R² {model.r2_holdout:.2f}). "
         )
     text += (
         "**This is association, not proof of cause**: customers who already intend to spend also open, click and "
@@ -50,13 +51,15 @@ def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int) -
     return text
 
 
-def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lapsed: pd.DataFrame) -> list[Action]:
+def actions(
+    model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lapsed: pd.DataFrame, currency: str = ""
+) -> list[Action]:
     """What to do next: move money only where the channels' returns separate, else test it with a
     randomised holdout; grow only what goes with revenue beyond doubt
     (:func:`~toolkit.analyses.engagement.clear_associations`); rework the weakest e-mails; re-engage
     the lapsed customers who opted in (``lapsed`` from :func:`~toolkit.analyses.engagement.lapsed`)
-    and ask the others for consent."""
-    todo = [shift_budget(alloc)] if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1 else []
+    and ask the others for consent. Money is written in ``currency``."""
+    todo = [shift_budget(alloc, currency)] if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1 else []
     weak = weak_emails(funnels).head(3)
     if len(weak):
         listed = ", ".join(
@@ -81,8 +84,9 @@ def actions(model: RevenueModel, alloc: pd.DataFrame, funnels: pd.DataFrame, lap
                 "grow_channel",
                 row.type,
                 (
-                    f"Make more of **{row.type}**: each one goes with about {number(row.estimate, 0)} more revenue "
-                    f"(95% interval {number(row.lower, 0)} to {number(row.upper, 0)}), beyond chance after testing every "
+                    f"Make more of **{row.type}**: each one goes with about {money(row.estimate, currency)} more "
+                    f"revenue (95% interval {money(row.lower, currency)} to {money(row.upper, currency)}), beyond "
+                    "chance after testing every "
                     "event type, in a model that predicts held-out customers better than their history alone."
                 ),
                 Evidence(float(row.estimate), float(row.lower), float(row.upper), int(row.events)),
@@ -135,7 +139,7 @@ def reach_lapsed(lapsed: pd.DataFrame) -> list[Action]:
     return todo
 
 
-def shift_budget(alloc: pd.DataFrame) -> Action:
+def shift_budget(alloc: pd.DataFrame, currency: str = "") -> Action:
     """Move a tenth of the weakest channel's spend to the strongest when their returns separate;
     else propose the randomised holdout that would tell."""
     best, worst = alloc.iloc[0], alloc.dropna(subset=["per_cost"]).iloc[-1]
@@ -147,9 +151,10 @@ def shift_budget(alloc: pd.DataFrame) -> Action:
             "shift_budget",
             subject,
             (
-                f"Move 10% of **{worst['channel']}** spend ({number(0.1 * worst['cost'], 0)}) to **{best['channel']}**: "
-                f"associated revenue changes by about {number(shift['estimate'], 0)} (interval "
-                f"{number(shift['low'], 0)} to {number(shift['high'], 0)}); keep a holdout to confirm it."
+                f"Move 10% of **{worst['channel']}** spend ({money(0.1 * worst['cost'], currency)}) to "
+                f"**{best['channel']}**: associated revenue changes by about {money(shift['estimate'], currency)} "
+                f"(interval {money(shift['low'], currency)} to {money(shift['high'], currency)}); keep a holdout to "
+                "confirm it."
             ),
             evidence,
         )
@@ -186,12 +191,12 @@ def describe_email(rates: dict, totals: tuple[int, int, int]) -> str:
     )
 
 
-def describe_shift(source: str, target: str, amount: float, shift: dict) -> str:
+def describe_shift(source: str, target: str, amount: float, shift: dict, currency: str = "") -> str:
     """The budget what-if (:func:`~toolkit.analyses.engagement.budget_shift`) in words."""
     return (
-        f"Moving {amount:,} from **{source}** to **{target}** changes associated revenue by about "
-        f"**{shift['estimate']:,.0f}** (interval {shift['low']:,.0f} to {shift['high']:,.0f}), if each "
-        "channel's return per unit of cost held at the margin."
+        f"Moving {money(amount, currency)} from **{source}** to **{target}** changes associated revenue by about "
+        f"**{money(shift['estimate'], currency)}** (interval {money(shift['low'], currency)} to "
+        f"{money(shift['high'], currency)}), if each channel's return per unit of cost held at the margin."
     )
 
 

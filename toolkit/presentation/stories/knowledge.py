@@ -11,7 +11,7 @@ import pandas as pd
 
 from toolkit.analyses.knowledge import INDICATORS, opted_in_without_email
 from toolkit.presentation.actions import Action, Evidence, evidence_of
-from toolkit.presentation.words import compare, interval, number, share
+from toolkit.presentation.words import compare, interval, money, share
 
 
 def coverage_table(kpis: dict) -> pd.DataFrame:
@@ -53,9 +53,9 @@ INDICATOR_KPIS = {
 }
 
 
-def describe_value(bands: pd.DataFrame) -> str:
-    """How service revenue and repurchase differ between the best- and worst-known customers, and
-    whether the revenue gap is beyond noise (the bands' 95% intervals apart)."""
+def describe_value(bands: pd.DataFrame, currency: str = "") -> str:
+    """How service revenue (in ``currency``) and repurchase differ between the best- and worst-known
+    customers, and whether the revenue gap is beyond noise (the bands' 95% intervals apart)."""
     filled = bands[bands["customers"] > 0]
     if len(filled) < 2:
         return "Too few customers in different quality bands to compare."
@@ -63,21 +63,28 @@ def describe_value(bands: pd.DataFrame) -> str:
     apart = low["revenue_high"] < high["revenue_low"] or high["revenue_high"] < low["revenue_low"]
     noise = "" if apart else " The two revenue figures are within noise of each other (their 95% intervals overlap)."
     return (
-        f"Customers with **{high['quality_band']}** records brought in {number(high['service_revenue'], 0)} of service "
-        f"revenue on average (95% interval {number(high['revenue_low'], 0)} to {number(high['revenue_high'], 0)}) and "
-        f"{share(high['repurchase_share'])} bought again; those with **{low['quality_band']}** records brought "
-        f"{number(low['service_revenue'], 0)} ({number(low['revenue_low'], 0)} to {number(low['revenue_high'], 0)}) "
+        f"Customers with **{high['quality_band']}** records brought in {money(high['service_revenue'], currency)} of "
+        f"service revenue on average (95% interval {money(high['revenue_low'], currency)} to "
+        f"{money(high['revenue_high'], currency)}) and {share(high['repurchase_share'])} bought again; those with "
+        f"**{low['quality_band']}** records brought {money(low['service_revenue'], currency)} "
+        f"({money(low['revenue_low'], currency)} to {money(low['revenue_high'], currency)}) "
         f"and {share(low['repurchase_share'])}.{noise} This is an association, not proof that better records cause "
         "more revenue: loyal customers also tend to be better known. It does say whom the dealership cannot reach."
     )
 
 
 def actions(
-    records: pd.DataFrame, people: pd.DataFrame, board: pd.DataFrame, clusters: pd.DataFrame, fix: pd.DataFrame
+    records: pd.DataFrame,
+    people: pd.DataFrame,
+    board: pd.DataFrame,
+    clusters: pd.DataFrame,
+    fix: pd.DataFrame,
+    currency: str = "",
 ) -> list[Action]:
     """What to do next: the salesperson to coach only where the evidence separates their records
     from everyone else's (``people`` is :func:`~toolkit.analyses.knowledge.salesperson_evidence`),
-    the duplicates to merge, the addresses to ask for, the valuable records to fix first."""
+    the duplicates to merge, the addresses to ask for, the valuable records to fix first (their
+    worth in ``currency``)."""
     todo = coach(people, board)
     if len(clusters):
         merge = clusters[~clusters["survivor"]]
@@ -114,7 +121,7 @@ def actions(
                 "fix_first",
                 (
                     f"Fix the records of the **{len(fix)} poorly-known customers**, most valuable first (worth "
-                    f"{number(fix['value'].sum(), 0)} together): {top}."
+                    f"{money(fix['value'].sum(), currency)} together): {top}."
                 ),
                 Evidence(n=len(fix)),
             )
@@ -211,10 +218,11 @@ def duplicate_reasons(clusters: pd.DataFrame) -> pd.Series:
     )
 
 
-def fix_reasons(fix: pd.DataFrame) -> pd.Series:
-    """Why each valuable customer's record should be fixed first (:func:`~toolkit.analyses.knowledge.fix_first`)."""
+def fix_reasons(fix: pd.DataFrame, currency: str = "") -> pd.Series:
+    """Why each valuable customer's record should be fixed first (:func:`~toolkit.analyses.knowledge.fix_first`),
+    their worth so far in ``currency``."""
     return pd.Series(
-        [f"missing {r.missing}; worth {number(r.value, 0)} so far" for r in fix.itertuples()],
+        [f"missing {r.missing}; worth {money(r.value, currency)} so far" for r in fix.itertuples()],
         index=fix.index,
         dtype=object,
     )
