@@ -35,6 +35,7 @@ def test_a_score_from_1_to_5_is_drawn_from_1_and_titles_read_in_words():
     frame = pd.DataFrame({"department": ["sales", "service"], "mean_score": [3.2, 4.1]})
     spec = charts.bars(frame, "mean_score", "department", "Scores", domain=(1, 5)).to_dict()
     assert spec["encoding"]["x"]["scale"] == {"domain": [1, 5], "zero": False}
+    assert spec["encoding"]["x2"] == {"datum": 1}  # each bar starts at 1, not off the axis at 0
     assert spec["encoding"]["x"]["title"] == "Mean score"
     assert "domain" not in charts.bars(frame, "mean_score", "department", "Scores").to_dict()["encoding"]["x"].get(
         "scale", {}

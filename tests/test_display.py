@@ -46,5 +46,5 @@ def test_money_reads_in_whole_units_with_the_dealers_currency():
 def test_amounts_in_sentences_carry_the_currency():
     from toolkit.presentation.words import money
 
-    assert money(11572.4, "USD") == "$11,572" and money(-980, "eur") == "-€980" and money(4500, "SEK") == "4,500 SEK"
-    assert money(11572.4) == "11,572" and money(None, "USD") == "n/a" and money(-0.4, "USD") == "$0"
+    assert money(11572.4, "USD") == "11,572 USD" and money(-980, "eur") == "-980 EUR"
+    assert money(11572.4) == "11,572" and money(None, "USD") == "n/a" and money(-0.4, "USD") == "0 USD"

@@ -69,13 +69,15 @@ def bars(
     x_format: str = "",
     benchmark: float | None = None,
     benchmark_label: str = "",
-    sort: str | list = "-x",
+    sort: str | list | alt.EncodingSortField | None = "-x",
     interval: tuple[str, str] | None = None,
     domain: tuple[float, float] | None = None,
 ) -> alt.Chart:
     """Horizontal bars of ``x`` (a number) per ``y`` (a label), optionally with a benchmark rule;
     ``interval`` names the columns of each bar's 95% interval, drawn as a line across the bar's end;
     ``domain`` is the measure's range when it does not start at zero."""
+    if sort == "-x":  # by value, largest first (spelled out: "-x" is lost once bars carry an x2)
+        sort = alt.EncodingSortField(field=x, order="descending")
     enc_x = alt.X(
         f"{x}:Q",
         axis=alt.Axis(format=x_format) if x_format else alt.Axis(),
@@ -91,6 +93,8 @@ def bars(
             tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=x_format or ",.2f")],
         )
     )
+    if domain:
+        bars = bars.encode(x2=alt.datum(domain[0]))  # a bar runs from where the measure starts
     if color:
         bars = bars.encode(color=categories(df, color))
     if interval:

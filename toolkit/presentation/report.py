@@ -38,7 +38,7 @@ main { flex:1; min-width:0; }
 h1 { font-size:26px; } h2 { border-bottom:1px solid var(--line); padding-bottom:4px; margin-top:36px; }
 table { border-collapse:collapse; margin:10px 0; font-size:13.5px; display:block; overflow-x:auto; max-width:100%; }
 th, td { border-bottom:1px solid var(--line); padding:4px 10px; text-align:left; vertical-align:top; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; } thead th { background:#eef3f5; }
+td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; } td:not(.num) { min-width:7em; } thead th { background:#eef3f5; }
 pre { background:#f3f5f6; padding:8px 12px; overflow-x:auto; font-size:13px; }
 pre.error { background:#fdecea; color:#8a1c12; }
 .chart { margin:12px 0 20px; } .kpi-note { color:var(--muted); font-size:13px; }
@@ -52,7 +52,7 @@ header.top a.back { color:#fff; font-size:13px; opacity:.9; }
   header.top a.back, nav.toc { display:none; }
   .layout { display:block; padding:0; max-width:none; }
   table { display:table; width:100%; font-size:8.5pt; overflow:visible; table-layout:auto; }
-  th, td { padding:2px 4px; overflow-wrap:anywhere; }
+  th, td { padding:2px 4px; overflow-wrap:anywhere; } td:not(.num) { min-width:0; }
   thead { display:table-header-group; } tr, .chart, pre { break-inside:avoid; }
   h2 { break-after:avoid; margin-top:18px; }
   .chart canvas, .chart svg { max-width:100% !important; height:auto !important; }

@@ -20,20 +20,14 @@ def number(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{value:,.{digits}f}"
 
 
-SYMBOLS = {"USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
-
 def money(value: float | None, currency: str = "") -> str:
-    """An amount of money in whole units with the currency dealer.toml names ("$11,572",
-    "€980", "4,500 SEK"); a bare number when the currency is not given, "n/a" without data."""
+    """An amount of money in whole units followed by the code of the currency dealer.toml names
+    ("11,572 USD"); a bare number when no currency is given, "n/a" without data. The code, not a
+    sign: a "$" would open a formula in Markdown, and "$" alone does not say which dollar."""
     if value is None or pd.isna(value):
         return "n/a"
-    amount = f"{abs(value):,.0f}"
-    sign = "-" if round(value) < 0 else ""
-    code = currency.upper()
-    if code in SYMBOLS:
-        return f"{sign}{SYMBOLS[code]}{amount}"
-    return f"{sign}{amount} {code}" if code else f"{sign}{amount}"
+    amount = f"{int(round(float(value))):,}"  # -0.4 reads 0, not -0
+    return f"{amount} {currency.upper()}" if currency else amount
 
 
 def interval(row, digits: int = 0) -> str:
