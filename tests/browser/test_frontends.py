@@ -167,3 +167,34 @@ def test_a_plan_edit_updates_every_view_that_depends_on_the_plan(voila, browser,
         page.screenshot(path=str(tmp_path / "plan-edited.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_an_engagement_window_updates_the_model_the_budget_and_the_actions(voila, browser, tmp_path):
+    """Shortening the look-back window refits the model and redraws the budget table, the what-if
+    and the actions below it, not only the model's own sentence (issue 18, item 6)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    texts = """() => [
+        [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('Across')).innerText,
+        [...document.querySelectorAll('table')].find(t => t.innerText.includes('Revenue per unit of cost')).innerText,
+        [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('Moving')).innerText,
+        [...document.querySelectorAll('ol')].pop().innerText,
+    ]"""
+    try:
+        open_app(page, f"{voila}/voila/render/engagement.ipynb", "text=365-day look-back")
+        page.wait_for_selector("p:has-text('Moving')", timeout=60_000)
+        before = page.evaluate(texts)
+        readout = page.locator(".widget-slider:has(label:text-is('Look-back days')) .widget-readout").first
+        readout.scroll_into_view_if_needed()
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("180")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("text=180-day look-back", timeout=60_000)
+        page.wait_for_function(
+            f"before => {{ const now = ({texts})(); return now.every((t, i) => t !== before[i]); }}",
+            arg=before,
+            timeout=60_000,
+        )
+        page.screenshot(path=str(tmp_path / "engagement-window.png"), full_page=True)
+    finally:
+        page.close()
