@@ -331,7 +331,7 @@ def widget_latency(data: Path) -> dict:
     records = knowledge.customer_records(d["customers"], d["vehicles"])
     balance = reciprocity.audit(d["touches"], d["campaigns"], d["events"], d["vehicles"], config.load_rules()).balance
     statements, _ = config.load_instrument()
-    history = engagement.history(d["customers"], d["events"], d["sales"], d["repair_orders"])
+    history = engagement.history(d["customers"], d["events"], d["touches"], d["repair_orders"])
     frame = engagement.frame_from(history, d.as_of)
     alloc = engagement.allocation(engagement.fit_revenue_model(frame), d["touches"], d["events"], d["campaigns"])
     changes = {

@@ -12,6 +12,7 @@ import pytest
 from toolkit.analyses import cadence, engagement, evidence, knowledge, reciprocity
 from toolkit.inputs import config
 from toolkit.inputs.dealer import load_dealer
+from toolkit.inputs.schema import EVENT_TYPES
 from toolkit.presentation.stories import alignment as alignment_story
 from toolkit.presentation.stories import cadence as cadence_story
 from toolkit.presentation.stories import engagement as engagement_story
@@ -225,56 +226,87 @@ def test_engagement_sentences_carry_the_counts_and_rates(sample):
     assert "20% of 1,000 here (e-mails sent in campaigns that were opened; 95% interval 18%–23%)" in text
     assert engagement.email_rates(funnels[funnels["channel"] == "sms"]) == {"opened": None, "clicked": None}
     shift = {"estimate": 1234.4, "low": -50.0, "high": 2500.6}
-    assert "about **1,234** (interval -50 to 2,501)" in engagement_story.describe_shift("mail", "email", 1000, shift)
+    assert "about **1,234** (95% interval -50 to 2,501)" in engagement_story.describe_shift(
+        "mail", "email", 1000, shift
+    )
+    assert "not a forecast" in engagement_story.describe_shift("mail", "email", 1000, shift, model_holds=False)
     in_dollars = engagement_story.describe_shift("mail", "email", 1000, shift, "USD")
     assert (
         "Moving 1,000 USD from **mail**" in in_dollars
-        and "about **1,234 USD** (interval -50 USD to 2,501 USD)" in in_dollars
+        and "about **1,234 USD** (95% interval -50 USD to 2,501 USD)" in in_dollars
     )
 
 
-def test_engagement_model_story_names_the_clear_association():
+def engagement_model(clinic_sd: float = 100.0, mae: float = 210.0) -> engagement.RevenueModel:
+    """A fitted model by hand: clinics go with more spend, web visits with less, opens a diagnostic."""
     coefficients = pd.DataFrame(
         {
-            "type": ["email_open", "clinic"],
-            "estimate": [5.0, 300.0],
-            "lower": [-2.0, 120.0],
-            "upper": [12.0, 480.0],
-            "p": [0.2, 0.001],
-            "events": [500, 40],
+            "type": ["email_open", "clinic", "web_visit"],
+            "estimate": [5.0, 300.0, -40.0],
+            "lower": [-2.0, 120.0, -70.0],
+            "upper": [12.0, 480.0, -10.0],
+            "p": [0.2, 0.001, 0.004],
+            "events": [500, 40, 900],
+            "diagnostic": [True, False, False],
         }
     )
-    model = engagement.RevenueModel(coefficients, 1500, 0.05, 210.0, 220.0, [])
+    covariance = pd.DataFrame(
+        np.diag([12.0, clinic_sd**2, 225.0]), index=coefficients["type"], columns=coefficients["type"]
+    )
+    return engagement.RevenueModel(coefficients, 1500, 0.05, mae, 220.0, [], covariance)
+
+
+def test_engagement_model_story_says_what_goes_with_more_less_and_nothing():
+    model = engagement_model()
     text = engagement_story.describe_model(model, 365, 180)
-    assert "Across 1,500 customers" in text and "**clinic**: each one goes with about 300" in text
-    assert "(95% interval 120 to 480)" in text and "210 per customer against 220" in text
+    assert "Across 1,500 customers" in text
+    assert "Clearly more spend went with **clinic** about 300 per event (95% interval 120 to 480)" in text
+    assert "Clearly less spend went with **web_visit** about -40 per event (95% interval -70 to -10)" in text
+    assert "210 per customer against 220 for their history alone" in text
+    assert "E-mail opens (**email_open** about 5 per event" in text and "diagnostic only" in text
+    worse = engagement_story.describe_model(engagement_model(mae=230.0), 365, 180)
+    assert "no better than their history alone" in worse and "Clearly" not in worse
+    assert "The estimates: **clinic** about 300" in worse
+    unclear = engagement_model()
+    unclear.coefficients.loc[1, "p"] = 0.04  # 0.12 once three types are allowed for (Holm)
+    assert "once the 3 event types tested at once are allowed for: **clinic** about 300" in (
+        engagement_story.describe_model(unclear, 365, 180)
+    )
+
+
+def test_money_moves_only_when_the_model_and_the_move_both_hold_up():
     alloc = pd.DataFrame(
         {
             "channel": ["email", "mail"],
             "cost": [1000.0, 5000.0],
-            "per_cost": [2.0, 0.5],
+            "per_cost": [3.0, 0.3],
             "per_cost_low": [1.0, 0.1],
-            "per_cost_high": [3.0, 0.9],
+            "per_cost_high": [5.0, 0.5],
+            **{
+                f"{engagement.CREDITED}{t}": [10 if t == "clinic" else 0, 5 if t == "clinic" else 0]
+                for t in EVENT_TYPES
+            },
         }
     )
     lapsed = pd.DataFrame({"salesperson_id": ["S1", "S1", "S2"], "reachable": [True, True, False]})
-    todo = engagement_story.actions(model, alloc, pd.DataFrame({"channel": []}), lapsed)
-    # 10% of mail (500) moved to email: 500 * (2.0 - 0.5) = 750, interval 500 * (1.0 - 0.9) to 500 * (3.0 - 0.1)
+    no_funnels = pd.DataFrame({"channel": []})
+    todo = engagement_story.actions(engagement_model(), alloc, no_funnels, lapsed)
+    # 10% of mail (500) moved to email: 500 × (10/1000 − 5/5000) = 4.5 more clinics at 300 each = 1,350,
+    # give or take 1.96 × 4.5 × 100 = 882
     assert todo[0].kind == "shift_budget" and todo[0].subject == "mail->email"
     assert (
         "10% of **mail** spend (500) to **email**" in todo[0].text
-        and "about 750 (interval 50 to 1,450)" in todo[0].text
+        and "about 1,350 (interval 468 to 2,232)" in todo[0].text
     )
     assert [a.kind for a in todo[1:]] == ["re_engage", "ask_consent", "grow_channel"]
     assert "**2 customers**" in todo[1].text and "**1 lapsed customers**" in todo[2].text
     assert "most of them (100%) with S1" in todo[1].text
     assert todo[3].subject == "clinic" and todo[3].evidence.lower == 120.0
-    overlapping = alloc.assign(per_cost_low=[0.4, 0.1])  # email's interval reaches below mail's upper bound
-    assert engagement_story.actions(model, overlapping, pd.DataFrame({"channel": []}), lapsed)[0].kind == "run_holdout"
-    worse = engagement.RevenueModel(coefficients, 1500, 0.05, 230.0, 220.0, [])  # loses to the baseline
-    assert "grow_channel" not in [
-        a.kind for a in engagement_story.actions(worse, alloc, pd.DataFrame({"channel": []}), lapsed)
-    ]
+    unsure = engagement_story.actions(engagement_model(clinic_sd=300.0), alloc, no_funnels, lapsed)[0]
+    assert unsure.kind == "run_holdout" and "could change associated service spend by anything from -" in unsure.text
+    worse = engagement_story.actions(engagement_model(mae=230.0), alloc, no_funnels, lapsed)  # loses to the baseline
+    assert worse[0].kind == "run_holdout" and "no better than their history alone" in worse[0].text
+    assert "grow_channel" not in [a.kind for a in worse]
 
 
 def test_alignment_sentences_name_the_departments():

@@ -105,6 +105,13 @@ def is_paid(repair_orders: pd.DataFrame) -> np.ndarray:
     return repair_orders["pay_type"].fillna("customer").ne("internal").to_numpy(bool)
 
 
+def is_customer_pay(repair_orders: pd.DataFrame) -> np.ndarray:
+    """Whether each repair order is paid by the customer (pay type ``customer`` or blank): the
+    service spend a customer chooses, which engagement might move (warranty work is paid by the
+    maker, internal work by the dealership)."""
+    return repair_orders["pay_type"].fillna("customer").eq("customer").to_numpy(bool)
+
+
 def sales_gross(sales: pd.DataFrame) -> pd.Series:
     """Each deal's gross: front plus back, a blank part counting as zero."""
     return sales["front_gross"].fillna(0) + sales["back_gross"].fillna(0)

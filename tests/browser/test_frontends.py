@@ -175,7 +175,7 @@ def test_an_engagement_window_updates_the_model_the_budget_and_the_actions(voila
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     texts = """() => [
         [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('Across')).innerText,
-        [...document.querySelectorAll('table')].find(t => t.innerText.includes('Revenue per unit of cost')).innerText,
+        [...document.querySelectorAll('table')].find(t => t.innerText.includes('Spend per unit of cost')).innerText,
         [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('Moving')).innerText,
         [...document.querySelectorAll('ol')].pop().innerText,
     ]"""

@@ -3,9 +3,9 @@
 Events are e-mail opens and clicks, website visits, clinic and event
 attendance, reviews and referrals (``events.type``). A customer is *engaged*
 in a window when they have at least one event in it. The model links each
-type of engagement in a look-back window to revenue in the following window
-(non-internal repair orders plus sales gross): an association with a
-confidence interval, never proof that the engagement caused the revenue.
+type of engagement in a look-back window to customer-pay service spend in the
+following window: an association with a confidence interval, checked on held-out
+customers, never proof that the engagement caused the spend.
 """
 
 from __future__ import annotations
@@ -168,23 +168,29 @@ def score_bands(scores: pd.DataFrame, width: int = 2, top: int = 20) -> pd.DataF
 
 @dataclass
 class History:
-    """Customers' events and revenue as integer codes and day numbers, prepared once so that the
-    model's windows can move (the look-back and outcome sliders) without touching text again."""
+    """Customers' events, messages received and service spend as integer codes and day numbers,
+    prepared once so that the model's windows can move (the look-back and outcome sliders) without
+    touching text again."""
 
     customers: pd.DataFrame  # customer_id, created_day (NaN when unknown)
     event_who: np.ndarray  # row in customers, -1 for an unknown customer
     event_day: np.ndarray
     event_type: np.ndarray  # position in EVENT_TYPES
+    message_who: np.ndarray  # outbound touches: whom the dealership sent something
+    message_day: np.ndarray
     revenue_who: np.ndarray
     revenue_day: np.ndarray
-    revenue_amount: np.ndarray  # non-internal repair order totals, then sales gross
+    revenue_amount: np.ndarray  # customer-pay repair order totals
 
 
-def history(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd.DataFrame) -> History:
+def history(
+    customers: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame, repair_orders: pd.DataFrame
+) -> History:
     """The :class:`History` behind the revenue model."""
-    ro = repair_orders[rules.is_paid(repair_orders)]
-    _, event_who, ro_who, sale_who = joins.codes(
-        customers["customer_id"], events["customer_id"], ro["customer_id"], sales["customer_id"]
+    ro = repair_orders[rules.is_customer_pay(repair_orders)]
+    sent = touches[rules.is_outbound(touches)]
+    _, event_who, message_who, ro_who = joins.codes(
+        customers["customer_id"], events["customer_id"], sent["customer_id"], ro["customer_id"]
     )
     created = customers["created_at"].to_numpy("datetime64[D]")
     return History(
@@ -197,27 +203,30 @@ def history(customers: pd.DataFrame, events: pd.DataFrame, sales: pd.DataFrame, 
         event_who=event_who,
         event_day=rules.days(events["occurred_at"]),
         event_type=joins.positions(events["type"], pd.Series(EVENT_TYPES, dtype="str")),
-        revenue_who=np.concatenate([ro_who, sale_who]),
-        revenue_day=np.concatenate([rules.days(ro["opened_at"]), rules.days(sales["sold_at"])]),
-        revenue_amount=np.concatenate(
-            [ro["total"].fillna(0).to_numpy(float), rules.sales_gross(sales).to_numpy(float)]
-        ),
+        message_who=message_who,
+        message_day=rules.days(sent["occurred_at"]),
+        revenue_who=ro_who,
+        revenue_day=rules.days(ro["opened_at"]),
+        revenue_amount=ro["total"].fillna(0).to_numpy(float),
     )
 
 
 def model_frame(
     customers: pd.DataFrame,
     events: pd.DataFrame,
-    sales: pd.DataFrame,
+    touches: pd.DataFrame,
     repair_orders: pd.DataFrame,
     as_of: pd.Timestamp,
     lookback_days: int = 365,
     outcome_days: int = 180,
 ) -> pd.DataFrame:
-    """One row per customer: event counts by type in the look-back window before the cut
-    (as_of − outcome_days), tenure in years and revenue in the look-back window (controls), and
-    revenue in the outcome window after the cut."""
-    return frame_from(history(customers, events, sales, repair_orders), as_of, lookback_days, outcome_days)
+    """One row per customer known at the cut (as_of − outcome_days): event counts by type in the
+    look-back window before the cut; the controls — tenure in years, customer-pay service spend
+    in the look-back window (``prior_revenue``), messages the dealership sent them in it
+    (``messages``, their exposure) and ``short_history`` (1 when they became a customer inside
+    the look-back window, so their counts cover less time); and ``revenue``, their customer-pay
+    service spend in the outcome window after the cut."""
+    return frame_from(history(customers, events, touches, repair_orders), as_of, lookback_days, outcome_days)
 
 
 def frame_from(hist: History, as_of: pd.Timestamp, lookback_days: int = 365, outcome_days: int = 180) -> pd.DataFrame:
@@ -233,28 +242,44 @@ def frame_from(hist: History, as_of: pd.Timestamp, lookback_days: int = 365, out
         chosen = past & (hist.event_type == i)
         frame[t] = np.bincount(hist.event_who[chosen], minlength=n)[rows].astype(float)
     frame["tenure_years"] = np.clip(np.nan_to_num((cut - created[rows]) / 365.25, nan=0.0), 0, None)
-    frame["prior_revenue"] = _revenue_in(hist, cut, lookback_days)[rows]
-    frame["revenue"] = _revenue_in(hist, end, outcome_days)[rows]
+    frame["prior_revenue"] = _sum_in(hist.revenue_who, hist.revenue_day, hist.revenue_amount, n, cut, lookback_days)[
+        rows
+    ]
+    messages = np.ones(len(hist.message_who))
+    frame["messages"] = _sum_in(hist.message_who, hist.message_day, messages, n, cut, lookback_days)[rows]
+    frame["short_history"] = (created[rows] > cut - lookback_days).astype(float)  # NaN (unknown) compares false
+    frame["revenue"] = _sum_in(hist.revenue_who, hist.revenue_day, hist.revenue_amount, n, end, outcome_days)[rows]
     return frame
 
 
-def _revenue_in(hist: History, end: int, days: int) -> np.ndarray:
-    """Revenue per customer (indexed by row) dated in the ``days`` days ending on day ``end``."""
-    chosen = (hist.revenue_day > end - days) & (hist.revenue_day <= end) & (hist.revenue_who >= 0)
-    total = pd.Series(hist.revenue_amount[chosen]).groupby(hist.revenue_who[chosen]).sum()
-    return total.reindex(range(len(hist.customers)), fill_value=0.0).to_numpy()
+def _sum_in(who: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int, end: int, days: int) -> np.ndarray:
+    """Per customer (indexed by row, ``n`` of them), the ``amount`` dated in the ``days`` days
+    ending on day ``end``."""
+    chosen = (day > end - days) & (day <= end) & (who >= 0)
+    return np.bincount(who[chosen], weights=amount[chosen], minlength=n).astype(float)
+
+
+CONTROLS = ("tenure_years", "log_prior_revenue", "messages", "short_history")
+# Shown, never valued in money: mail-privacy features "open" every message themselves.
+DIAGNOSTIC_TYPES = ("email_open",)
+TWEEDIE_POWER = 1.5  # spend that is often zero and otherwise positive and skewed
 
 
 @dataclass
 class RevenueModel:
-    """The fitted association: per event type, revenue per extra event with a 95% interval."""
+    """The fitted association: per event type, the customer-pay service spend in the outcome
+    window that goes with one more such event in the look-back window (the average over customers
+    of the model's marginal effect), with its 95% interval and p-value; ``covariance`` of those
+    per-event amounts (for any sum or difference of them); and how the model did on held-out
+    customers against one with the controls alone."""
 
-    coefficients: pd.DataFrame  # type, estimate, lower, upper, events
+    coefficients: pd.DataFrame  # type, estimate, lower, upper, p, events, diagnostic
     customers: int
     r2_holdout: float | None
     mae_holdout: float | None
     mae_baseline: float | None
     warnings: list[str]
+    covariance: pd.DataFrame | None = None  # per-event amounts' covariance, indexed by type
 
     def association(self) -> dict:
         """``revenue_association`` for results.json: type → estimate, lower, upper (None when not estimated)."""
@@ -263,14 +288,19 @@ class RevenueModel:
             out[row.type] = {"estimate": _num(row.estimate), "lower": _num(row.lower), "upper": _num(row.upper)}
         return out
 
+    @property
+    def beats_baseline(self) -> bool:
+        """Whether the model predicts held-out customers' spend better than their history alone."""
+        return self.mae_holdout is not None and self.mae_baseline is not None and self.mae_holdout < self.mae_baseline
+
 
 def _num(v):
     return None if pd.isna(v) else float(v)
 
 
 def _data_warnings(frame: pd.DataFrame, used: list[str]) -> list[str]:
-    """What limits the revenue model before it is fitted: few customers, rare event types, revenue
-    that does not vary."""
+    """What limits the revenue model before it is fitted: few customers, rare event types, spend
+    that does not vary, customers whose look-back is cut short."""
     warnings = []
     if len(frame) < MIN_CUSTOMERS:
         warnings.append(f"Only {len(frame)} customers: too few for a reliable model (at least {MIN_CUSTOMERS} wanted).")
@@ -281,23 +311,54 @@ def _data_warnings(frame: pd.DataFrame, used: list[str]) -> list[str]:
         )
     if frame["revenue"].nunique() < 2:
         warnings.append(
-            "Every customer has the same revenue in the outcome window (the data holds no repair-order totals or "
-            "sale gross to tell them apart), so there is nothing to associate engagement with."
+            "Every customer has the same service spend in the outcome window (the data holds no customer-pay "
+            "repair-order totals to tell them apart), so there is nothing to associate engagement with."
+        )
+    short = int(frame["short_history"].sum()) if "short_history" in frame else 0
+    if short:
+        warnings.append(
+            f"{short:,} of {len(frame):,} customers became customers inside the look-back window: their counts cover "
+            "less time, and the model allows for it (short_history)."
         )
     return warnings
 
 
-def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: int = 0) -> RevenueModel:
-    """Least squares of outcome-window revenue on look-back event counts, controlling for tenure
-    and prior revenue, with heteroskedasticity-robust (HC3) 95% intervals; fit on 75% of customers
-    and checked on the held-out 25% against a model of the controls alone."""
-    from statsmodels.regression.linear_model import OLS  # lighter than statsmodels.api
+def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     from statsmodels.tools.tools import add_constant
 
+    X = frame.assign(log_prior_revenue=np.log1p(frame["prior_revenue"].clip(lower=0)))[columns].astype(float)
+    return add_constant(X, has_constant="add")
+
+
+def _fit(y: pd.Series, X: pd.DataFrame):
+    """A Tweedie GLM with a log link and heteroskedasticity-robust (HC1) errors, or None when it
+    does not converge."""
+    import warnings as python_warnings
+
+    from statsmodels.genmod.families import Tweedie
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    with python_warnings.catch_warnings():
+        python_warnings.simplefilter("error", ConvergenceWarning)
+        python_warnings.simplefilter("ignore", PerfectSeparationWarning)
+        try:
+            fit = GLM(y, X, family=Tweedie(var_power=TWEEDIE_POWER)).fit(cov_type="HC1", maxiter=100)
+        except (ConvergenceWarning, ValueError, np.linalg.LinAlgError):
+            return None
+    return fit if np.isfinite(fit.params).all() else None
+
+
+def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: int = 0) -> RevenueModel:
+    """Each customer's customer-pay service spend in the outcome window on their event counts in
+    the look-back window, controlling for tenure, past spend, the messages they were sent and a
+    shortened look-back: a Tweedie GLM (log link; spend that is often zero) with robust 95%
+    intervals, fit on 75% of customers and checked on the held-out 25% against the same model of
+    the controls alone. A type's estimate is the spend one more event goes with, averaged over
+    customers; e-mail opens are estimated as a diagnostic only (:data:`DIAGNOSTIC_TYPES`)."""
     totals = frame[list(EVENT_TYPES)].sum()
     used = [t for t in EVENT_TYPES if totals[t] >= MIN_EVENTS_PER_TYPE]
     warnings = _data_warnings(frame, used)
-    controls = ["tenure_years", "prior_revenue"]
     empty = pd.DataFrame(
         {
             "type": list(EVENT_TYPES),
@@ -306,39 +367,35 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
             "upper": np.nan,
             "p": np.nan,
             "events": [int(totals[t]) for t in EVENT_TYPES],
+            "diagnostic": [t in DIAGNOSTIC_TYPES for t in EVENT_TYPES],
         }
     )
     if len(frame) < 10 or not used or frame["revenue"].nunique() < 2:
         return RevenueModel(empty, len(frame), None, None, None, warnings)
-    rng = np.random.default_rng(seed)
-    test = rng.random(len(frame)) < holdout_share
-    X = add_constant(frame[used + controls].astype(float), has_constant="add")
-    y = frame["revenue"].astype(float)
-    fit = OLS(y[~test], X[~test]).fit(cov_type="HC3")
+    controls = [c for c in CONTROLS if c != "short_history" or frame["short_history"].nunique() > 1]
+    test = np.random.default_rng(seed).random(len(frame)) < holdout_share
+    X, y = _design(frame, used + controls), frame["revenue"].astype(float)
+    fit = _fit(y[~test], X[~test])
+    if fit is None:
+        warnings.append("The model did not converge on this data, so it gives no estimates.")
+        return RevenueModel(empty, len(frame), None, None, None, warnings)
+    spend = float(fit.predict(X[~test]).mean())  # d(mean spend)/d(events) = coefficient × mean spend (log link)
     ci = fit.conf_int(0.05)
-    coefficients = empty.copy()
-    for t in used:
-        i = coefficients.index[coefficients["type"] == t][0]
-        coefficients.loc[i, ["estimate", "lower", "upper", "p"]] = [
-            fit.params[t],
-            ci.loc[t, 0],
-            ci.loc[t, 1],
-            fit.pvalues[t],
-        ]
+    coefficients = empty.copy().set_index("type")
+    coefficients.loc[used, "estimate"] = fit.params[used].to_numpy() * spend
+    coefficients.loc[used, "lower"] = ci.loc[used, 0].to_numpy() * spend
+    coefficients.loc[used, "upper"] = ci.loc[used, 1].to_numpy() * spend
+    coefficients.loc[used, "p"] = fit.pvalues[used].to_numpy()
+    covariance = fit.cov_params().loc[used, used] * spend**2
     r2 = mae = mae_base = None
     if test.sum() >= 10:
-        pred = fit.predict(X[test])
-        resid = y[test] - pred
+        resid = y[test] - fit.predict(X[test])
         r2 = float(1 - (resid**2).sum() / ((y[test] - y[test].mean()) ** 2).sum())
         mae = float(resid.abs().mean())
-        Xb = add_constant(frame[controls].astype(float), has_constant="add")
-        base = OLS(y[~test], Xb[~test]).fit()
-        mae_base = float((y[test] - base.predict(Xb[test])).abs().mean())
-        if r2 < 0.02:
-            warnings.append(
-                f"The model explains little of the held-out revenue (R² {r2:.2f}); read the estimates as weak signals."
-            )
-    return RevenueModel(coefficients, len(frame), r2, mae, mae_base, warnings)
+        Xb = _design(frame, controls)
+        base = _fit(y[~test], Xb[~test])
+        mae_base = float((y[test] - base.predict(Xb[test])).abs().mean()) if base is not None else None
+    return RevenueModel(coefficients.reset_index(), len(frame), r2, mae, mae_base, warnings, covariance)
 
 
 ALLOCATION_COLUMNS = [
@@ -352,6 +409,7 @@ ALLOCATION_COLUMNS = [
     "per_cost_low",
     "per_cost_high",
 ]
+CREDITED = "credited_"  # allocation columns counting each event type credited to the channel
 
 
 def _credited_events(touches: pd.DataFrame, events: pd.DataFrame) -> dict[str, pd.Series]:
@@ -366,6 +424,25 @@ def _credited_events(touches: pd.DataFrame, events: pd.DataFrame) -> dict[str, p
     return {channels[c]: types[credited_channel == c].value_counts() for c in np.unique(credited_channel)}
 
 
+def valued_types(model: RevenueModel) -> list[str]:
+    """The event types valued in money: estimated, and not a diagnostic."""
+    if model.covariance is None:
+        return []
+    return [t for t in model.covariance.index if t not in DIAGNOSTIC_TYPES]
+
+
+def _interval(weights: pd.Series, model: RevenueModel) -> tuple[float, float, float]:
+    """Estimate, low and high (95%) of Σ weight × per-event amount, from the model's covariance."""
+    types = valued_types(model)
+    if not types or model.covariance is None:
+        return 0.0, 0.0, 0.0
+    w = weights.reindex(types, fill_value=0.0).to_numpy(float)
+    coef = model.coefficients.set_index("type").loc[types, "estimate"].to_numpy(float)
+    estimate = float(w @ coef)
+    spread = 1.959964 * float(np.sqrt(max(w @ model.covariance.loc[types, types].to_numpy() @ w, 0.0)))
+    return estimate, estimate - spread, estimate + spread
+
+
 def allocation(
     model: RevenueModel,
     touches: pd.DataFrame,
@@ -373,81 +450,80 @@ def allocation(
     campaigns: pd.DataFrame | None,
     cost_overrides: dict[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Revenue associated per unit of campaign cost, by channel.
+    """Service spend associated with each channel, and per unit of its campaign cost.
 
-    Events that name a campaign touch are credited to that touch's channel and
-    valued at their type's estimate (lower/upper for the interval); cost is the
-    channel's campaign cost (``cost_overrides`` replaces a channel's total)."""
+    Events that name a campaign touch are credited to that touch's channel and valued at their
+    type's per-event amount (opens are not valued); the interval comes from the model's
+    covariance; cost is the channel's campaign cost (``cost_overrides`` replaces a channel's
+    total). The ``credited_<type>`` columns hold the counts behind each row."""
     if campaigns is None or not campaigns[["cost", "channel"]].notna().all(axis=1).any():
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)  # no campaign has both a cost and a channel
-    coef = model.coefficients.set_index("type")
     by_channel = _credited_events(touches, events)
     rows = []
     cost = campaigns.groupby("channel")["cost"].sum().astype(float)
     for channel, c in {**cost.to_dict(), **(cost_overrides or {})}.items():
-        counts = by_channel.get(channel, pd.Series(dtype=int))
-        value = {
-            b: float(
-                sum(
-                    n * (coef.loc[t, b] if t in coef.index and pd.notna(coef.loc[t, b]) else 0)
-                    for t, n in counts.items()
-                )
-            )
-            for b in ("estimate", "lower", "upper")
-        }
+        counts = by_channel.get(channel, pd.Series(dtype=int)).reindex(list(EVENT_TYPES), fill_value=0)
+        estimate, low, high = _interval(counts.astype(float), model)
         rows.append(
             {
                 "channel": channel,
                 "cost": float(c),
-                "events": int(counts.sum()),
-                "associated": value["estimate"],
-                "low": value["lower"],
-                "high": value["upper"],
+                "events": int(counts.reindex(valued_types(model) or list(EVENT_TYPES), fill_value=0).sum()),
+                "associated": estimate,
+                "low": low,
+                "high": high,
+                **{CREDITED + t: int(counts[t]) for t in EVENT_TYPES},
             }
         )
     out = pd.DataFrame(rows)
     for col, src in (("per_cost", "associated"), ("per_cost_low", "low"), ("per_cost_high", "high")):
         out[col] = rules.ratios(out[src], out["cost"])
-    return out.sort_values("per_cost", ascending=False, ignore_index=True)
+    columns = ALLOCATION_COLUMNS + [CREDITED + t for t in EVENT_TYPES]
+    return out[columns].sort_values("per_cost", ascending=False, ignore_index=True)
 
 
-def budget_shift(alloc: pd.DataFrame, source: str, target: str, amount: float) -> dict:
-    """The change in associated revenue from moving ``amount`` of spend from ``source`` to
-    ``target``, assuming each channel's revenue per unit of cost holds at the margin (a strong
-    assumption: returns usually fall as spend grows). Returns estimate, low, high."""
+def budget_shift(model: RevenueModel, alloc: pd.DataFrame, source: str, target: str, amount: float) -> dict:
+    """The change in associated service spend from moving ``amount`` of spend from ``source`` to
+    ``target``, assuming each channel's events per unit of cost hold at the margin (a strong
+    assumption: returns usually fall as spend grows). Returns estimate, low, high: the interval
+    from the model's covariance, so the two channels' uncertainties are not simply added."""
     a = alloc.set_index("channel")
     if source not in a.index or target not in a.index or source == target:
         return {"estimate": 0.0, "low": 0.0, "high": 0.0}
-    est = amount * (a.loc[target, "per_cost"] - a.loc[source, "per_cost"])
-    low = amount * (a.loc[target, "per_cost_low"] - a.loc[source, "per_cost_high"])
-    high = amount * (a.loc[target, "per_cost_high"] - a.loc[source, "per_cost_low"])
-    return {"estimate": float(est), "low": float(low), "high": float(high)}
+    per_cost = {
+        c: a.loc[c, [CREDITED + t for t in EVENT_TYPES]].astype(float) / a.loc[c, "cost"] for c in (source, target)
+    }
+    weights = amount * (per_cost[target] - per_cost[source])
+    weights.index = list(EVENT_TYPES)
+    estimate, low, high = _interval(weights, model)
+    return {"estimate": estimate, "low": low, "high": high}
 
 
-def clear_associations(model: RevenueModel) -> pd.DataFrame:
-    """The event types that go with more later revenue beyond doubt: a positive estimate whose
-    p-value stays under 5% after correcting for how many types were tested (Holm), in a model that
-    predicts held-out customers better than tenure and prior revenue alone. Empty otherwise."""
+def clear_associations(model: RevenueModel, sign: int = 1) -> pd.DataFrame:
+    """The event types that go with more (``sign`` 1) or less (−1) later service spend beyond
+    doubt: a p-value under 5% after correcting for how many types were tested (Holm), in a model
+    that predicts held-out customers better than their history alone. Diagnostics (opens) are
+    never among them. Empty otherwise."""
     from statsmodels.stats.multitest import multipletests
 
     from toolkit.analyses.evidence import ALPHA
 
     estimated = model.coefficients.dropna(subset=["p"])
-    beats_baseline = (
-        model.mae_holdout is not None and model.mae_baseline is not None and (model.mae_holdout < model.mae_baseline)
-    )
-    if estimated.empty or not beats_baseline:
+    if estimated.empty or not model.beats_baseline:
         return estimated.iloc[0:0]
     adjusted = multipletests(estimated["p"].to_numpy(float), alpha=ALPHA, method="holm")[1]
-    return estimated[(adjusted < ALPHA) & (estimated["estimate"] > 0).to_numpy()].sort_values(
-        "estimate", ascending=False
+    keep = (
+        (adjusted < ALPHA)
+        & (np.sign(estimated["estimate"]) == sign).to_numpy()
+        & ~estimated["diagnostic"].to_numpy(bool)
     )
+    return estimated[keep].sort_values("estimate", ascending=sign < 0)
 
 
-def returns_separate(alloc: pd.DataFrame, source: str, target: str) -> bool:
-    """Whether ``target``'s revenue per unit of cost is above ``source``'s beyond their intervals."""
-    a = alloc.set_index("channel")
-    return bool(a.loc[target, "per_cost_low"] > a.loc[source, "per_cost_high"])
+def shift_is_clear(model: RevenueModel, shift: dict) -> bool:
+    """Whether moving money is supported: the model beats its baseline out of sample and the
+    shift's whole 95% interval is a gain."""
+    return model.beats_baseline and shift["low"] > 0
 
 
 def lapsed(scores: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

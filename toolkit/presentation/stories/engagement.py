@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 
 from toolkit.analyses.engagement import (
+    DIAGNOSTIC_TYPES,
     RevenueModel,
     budget_shift,
     clear_associations,
-    returns_separate,
+    shift_is_clear,
     top_event_type,
     weak_emails,
 )
@@ -21,34 +22,69 @@ from toolkit.presentation.words import compare, interval, money, number, share
 
 
 def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int, currency: str = "") -> str:
-    """The model's result in words, with its caveats; money in ``currency`` (dealer.toml's)."""
+    """The model's result in words: what goes with more spend, what with less, what cannot be told
+    apart from nothing, and whether the model beats the customers' history alone on held-out
+    customers; money in ``currency`` (dealer.toml's)."""
     est = model.coefficients.dropna(subset=["estimate"])
     text = (
         f"Across {model.customers:,} customers, engagement in a {lookback_days}-day look-back window was set against "
-        f"revenue in the following {outcome_days} days, controlling for tenure and prior revenue. "
+        f"customer-pay service spend in the following {outcome_days} days, allowing for tenure, past spend, the "
+        "messages each customer was sent and a shortened look-back. "
     )
-    clear = est[(est["lower"] > 0)].sort_values("estimate", ascending=False)
-    if len(clear):
-        top = clear.iloc[0]
-        text += (
-            f"The clearest association is **{top['type']}**: each one goes with about "
-            f"{money(top['estimate'], currency)} more revenue (95% interval {money(top['lower'], currency)} to "
-            f"{money(top['upper'], currency)}). "
+    if est.empty:
+        return text + "No type of engagement could be estimated." + _warnings(model)
+
+    def each(rows) -> str:
+        return "; ".join(
+            f"**{r.type}** about {money(r.estimate, currency)} per event (95% interval {money(r.lower, currency)} to "
+            f"{money(r.upper, currency)})"
+            for r in rows.itertuples()
         )
+
+    up, down = clear_associations(model, 1), clear_associations(model, -1)
+    unclear = est[~est["type"].isin([*up["type"], *down["type"], *DIAGNOSTIC_TYPES])]
+    if not model.beats_baseline:
+        if len(unclear):
+            text += f"The estimates: {each(unclear)}. "
     else:
-        text += "No type of engagement has an interval clear of zero. "
-    if model.r2_holdout is not None:
+        if len(up):
+            text += f"Clearly more spend went with {each(up)}. "
+        if len(down):
+            text += f"Clearly less spend went with {each(down)}. "
+        if len(unclear):
+            tested = int(est["p"].notna().sum())
+            text += (
+                f"Not told apart from no association once the {tested} event types tested at once are allowed for: "
+                f"{each(unclear)}. "
+            )
+    if model.r2_holdout is None:
+        text += "There were too few customers to check the model on held-out ones. "
+    elif model.beats_baseline:
         text += (
             f"On held-out customers the model's error is {money(model.mae_holdout, currency)} per customer against "
-            f"{money(model.mae_baseline, currency)} for tenure and prior revenue alone (R² {model.r2_holdout:.2f}). "
+            f"{money(model.mae_baseline, currency)} for their history alone: engagement adds to the prediction. "
+        )
+    else:
+        text += (
+            f"On held-out customers the model does no better than their history alone (error "
+            f"{money(model.mae_holdout, currency)} against {money(model.mae_baseline, currency)} per customer), so no "
+            "estimate here is a reason to move money. "
+        )
+    opens = est[est["type"].isin(DIAGNOSTIC_TYPES)]
+    if len(opens):
+        text += (
+            f"E-mail opens ({each(opens)}) are shown as a diagnostic only: mail-privacy features open messages "
+            "themselves, so opens are never valued in money here. "
         )
     text += (
         "**This is association, not proof of cause**: customers who already intend to spend also open, click and "
-        "visit more."
+        "visit more; a randomised holdout test settles what a model cannot."
     )
-    if model.warnings:
-        text += "\n\n" + "\n".join(f"- ⚠ {w}" for w in model.warnings)
-    return text
+    return text + _warnings(model)
+
+
+def _warnings(model: RevenueModel) -> str:
+    return "\n\n" + "\n".join(f"- ⚠ {w}" for w in model.warnings) if model.warnings else ""
 
 
 def actions(
@@ -59,7 +95,7 @@ def actions(
     (:func:`~toolkit.analyses.engagement.clear_associations`); rework the weakest e-mails; re-engage
     the lapsed customers who opted in (``lapsed`` from :func:`~toolkit.analyses.engagement.lapsed`)
     and ask the others for consent. Money is written in ``currency``."""
-    todo = [shift_budget(alloc, currency)] if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1 else []
+    todo = [shift_budget(model, alloc, currency)] if len(alloc) > 1 and alloc["per_cost"].notna().sum() > 1 else []
     weak = weak_emails(funnels).head(3)
     if len(weak):
         listed = ", ".join(
@@ -85,8 +121,8 @@ def actions(
                 row.type,
                 (
                     f"Make more of **{row.type}**: each one goes with about {money(row.estimate, currency)} more "
-                    f"revenue (95% interval {money(row.lower, currency)} to {money(row.upper, currency)}), beyond "
-                    "chance after testing every "
+                    f"service spend (95% interval {money(row.lower, currency)} to {money(row.upper, currency)}), "
+                    "beyond chance after testing every "
                     "event type, in a model that predicts held-out customers better than their history alone."
                 ),
                 Evidence(float(row.estimate), float(row.lower), float(row.upper), int(row.events)),
@@ -139,34 +175,41 @@ def reach_lapsed(lapsed: pd.DataFrame) -> list[Action]:
     return todo
 
 
-def shift_budget(alloc: pd.DataFrame, currency: str = "") -> Action:
-    """Move a tenth of the weakest channel's spend to the strongest when their returns separate;
-    else propose the randomised holdout that would tell."""
+def shift_budget(model: RevenueModel, alloc: pd.DataFrame, currency: str = "") -> Action:
+    """Move a tenth of the weakest channel's spend to the strongest when the model beats its
+    baseline out of sample and the move's whole interval is a gain; else propose the randomised
+    holdout that would tell."""
     best, worst = alloc.iloc[0], alloc.dropna(subset=["per_cost"]).iloc[-1]
     subject = f"{worst['channel']}->{best['channel']}"
-    shift = budget_shift(alloc, worst["channel"], best["channel"], 0.1 * worst["cost"])
+    shift = budget_shift(model, alloc, worst["channel"], best["channel"], 0.1 * worst["cost"])
     evidence = Evidence(shift["estimate"], shift["low"], shift["high"], None, float(worst["per_cost"]))
-    if returns_separate(alloc, worst["channel"], best["channel"]):
+    if shift_is_clear(model, shift):
         return Action(
             "shift_budget",
             subject,
             (
                 f"Move 10% of **{worst['channel']}** spend ({money(0.1 * worst['cost'], currency)}) to "
-                f"**{best['channel']}**: associated revenue changes by about {money(shift['estimate'], currency)} "
+                f"**{best['channel']}**: associated service spend changes by about {money(shift['estimate'], currency)} "
                 f"(interval {money(shift['low'], currency)} to {money(shift['high'], currency)}); keep a holdout to "
                 "confirm it."
             ),
             evidence,
         )
+    why = (
+        "the model predicts held-out customers' spend no better than their history alone"
+        if not model.beats_baseline
+        else (
+            f"moving 10% of {worst['channel']} spend to {best['channel']} could change associated service spend by "
+            f"anything from {money(shift['low'], currency)} to {money(shift['high'], currency)}"
+        )
+    )
     return Action(
         "run_holdout",
         subject,
         (
-            f"Do not move money between channels on this evidence: {best['channel']}'s and {worst['channel']}'s returns "
-            f"per unit of cost overlap ({number(best['per_cost_low'], 2)}–{number(best['per_cost_high'], 2)} against "
-            f"{number(worst['per_cost_low'], 2)}–{number(worst['per_cost_high'], 2)}). Test it instead: send "
-            f"the next {worst['channel']} campaign to a random nine in ten of its audience, keep the tenth back, and "
-            "compare the two groups' revenue."
+            f"Do not move money between channels on this evidence: {why}. Test it instead: send the next "
+            f"{worst['channel']} campaign to a random nine in ten of its audience, keep the tenth back, and compare "
+            "the two groups' later service spend."
         ),
         evidence,
     )
@@ -191,13 +234,23 @@ def describe_email(rates: dict, totals: tuple[int, int, int]) -> str:
     )
 
 
-def describe_shift(source: str, target: str, amount: float, shift: dict, currency: str = "") -> str:
-    """The budget what-if (:func:`~toolkit.analyses.engagement.budget_shift`) in words."""
-    return (
-        f"Moving {money(amount, currency)} from **{source}** to **{target}** changes associated revenue by about "
-        f"**{money(shift['estimate'], currency)}** (interval {money(shift['low'], currency)} to "
-        f"{money(shift['high'], currency)}), if each channel's return per unit of cost held at the margin."
+def describe_shift(
+    source: str, target: str, amount: float, shift: dict, currency: str = "", model_holds: bool = True
+) -> str:
+    """The budget what-if (:func:`~toolkit.analyses.engagement.budget_shift`) in words; when the
+    model does not beat its baseline out of sample (``model_holds`` false) it says the figure is
+    arithmetic on estimates, not a forecast."""
+    text = (
+        f"Moving {money(amount, currency)} from **{source}** to **{target}** changes associated service spend by "
+        f"about **{money(shift['estimate'], currency)}** (95% interval {money(shift['low'], currency)} to "
+        f"{money(shift['high'], currency)}), if each channel's events per unit of cost held at the margin."
     )
+    if not model_holds:
+        text += (
+            " The model does no better than customers' history alone on held-out customers, so this is arithmetic "
+            "on its estimates, not a forecast."
+        )
+    return text
 
 
 def lapsed_reasons(lapsed: pd.DataFrame) -> pd.Series:
