@@ -18,7 +18,8 @@ from toolkit.errors import DataError, ToolkitError, UsageError
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 EPILOG = """exit codes: 0 all done; 1 some playbook or client failed (the rest still rendered);
-2 bad input or usage. Data folders are only read, never written."""
+2 bad input or usage. Data folders are only read, never written (holdout design writes the one
+new file its --out names, never over an existing one)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add in (_add_demo, _add_render, _add_batch, _add_lab, _add_workshop, _add_validate, _add_sample):
+    for add in (_add_demo, _add_render, _add_batch, _add_lab, _add_workshop, _add_validate, _add_sample, _add_holdout):
         add(sub)
     return parser
 
@@ -190,6 +191,71 @@ def _add_sample(sub) -> None:
     p.add_argument("--format", default="csv", choices=["csv", "parquet"], help="table file format (default csv)")
 
 
+def _add_holdout(sub) -> None:
+    p = sub.add_parser(
+        "holdout",
+        help="design a randomised holdout test for a campaign",
+        description="Draw the customers to keep back from a campaign (the holdouts table) and say how large a "
+        "difference in later service spend the test could see.",
+    )
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser, metavar="ACTION")
+    d = actions.add_parser(
+        "design",
+        help="draw a stratified random holdout group",
+        description="Draw a stratified random holdout group for a campaign's audience and write the holdouts "
+        "table; a new file only, never over an existing one.",
+    )
+    d.add_argument("--data", required=True, help="the dealer's data folder (only read)")
+    d.add_argument("--campaign", required=True, help="the campaign's id, as it will appear in campaigns.csv")
+    d.add_argument("--channel", help="the campaign's channel (default: its channel in campaigns.csv)")
+    d.add_argument("--share", type=float, default=0.1, help="share of the audience to keep back (default 0.1)")
+    d.add_argument("--seed", type=int, required=True, help="random seed, kept so the draw can be repeated")
+    d.add_argument("--out", required=True, help="CSV file to write, e.g. DATA/holdouts.csv")
+    d.add_argument("--assigned-at", help="the day the groups are drawn, YYYY-MM-DD (default today)")
+
+
+def _cmd_holdout(args) -> int:
+    import datetime as dt
+
+    import pandas as pd
+
+    from toolkit import files
+    from toolkit.analyses import holdouts
+    from toolkit.inputs.dealer import load_dealer
+    from toolkit.inputs.schema import CHANNELS
+    from toolkit.presentation.stories.engagement import describe_design
+
+    out = Path(args.out)
+    if out.exists():
+        raise UsageError(f"--out {out.name} already exists; a holdout draw never replaces one (choose another name)")
+    if out.suffix.lower() != ".csv":
+        raise UsageError(f"--out must name a .csv file; got {out.name}")
+    try:
+        assigned = pd.Timestamp(args.assigned_at or dt.date.today().isoformat())
+    except ValueError:
+        raise UsageError(f"--assigned-at must be a date such as 2025-07-01; got {args.assigned_at!r}") from None
+    dealer = load_dealer(args.data, cache=False)
+    campaigns = dealer.tables.get("campaigns")
+    known = campaigns.set_index("campaign_id")["channel"] if campaigns is not None else pd.Series(dtype="str")
+    channel = args.channel or (known.get(args.campaign) if args.campaign in known.index else None)
+    if channel is None or pd.isna(channel):
+        raise UsageError(
+            f"campaign {args.campaign} has no channel in campaigns.csv; give --channel ({', '.join(CHANNELS)})"
+        )
+    if channel not in CHANNELS:
+        raise UsageError(f"--channel must be one of {', '.join(CHANNELS)}; got {channel!r}")
+    as_of = dealer.as_of or assigned
+    rows = holdouts.design(
+        dealer["customers"], dealer["repair_orders"], as_of, args.campaign, channel, args.share, args.seed, assigned
+    )
+    files.write_csv(out, rows.to_dict("records"), list(rows.columns))
+    print(
+        describe_design(args.campaign, channel, holdouts.power(rows, dealer["repair_orders"], as_of), dealer.currency)
+    )
+    print(f"wrote {len(rows):,} rows to {out}")
+    return EXIT_OK
+
+
 def _cmd_validate(args) -> int:
     from toolkit.inputs.dealer import load_dealer, summarise_folder
 
@@ -299,6 +365,7 @@ COMMANDS = {
     "workshop": _cmd_workshop,
     "validate": _cmd_validate,
     "sample": _cmd_sample,
+    "holdout": _cmd_holdout,
     "render": _cmd_render,
     "demo": _cmd_demo,
     "batch": _cmd_batch,

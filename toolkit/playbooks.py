@@ -101,7 +101,7 @@ REGISTRY: dict[str, Playbook] = {
             "Engagement measurement",
             "Which kinds of engagement go with later revenue, and where should effort and money go?",
             tables=("customers", "events", "touches", "sales", "repair_orders"),
-            optional=("campaigns", "staff"),
+            optional=("campaigns", "staff", "holdouts"),
             kpis="toolkit.analyses.engagement:kpis",
             headline=(Headline("engaged_share_90d", "Customers engaged in the last 90 days", ".0%"),),
         ),

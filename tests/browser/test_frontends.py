@@ -25,7 +25,7 @@ CASES = {
     ),
     "customer_knowledge": ("Salesperson", S04, f"customers of {S04} created", "customers of everyone created"),
     "reciprocity": ("Channel", "sms", "outbound touches for channel sms,", "outbound touches for channel all,"),
-    "engagement": ("From", "email", "from email to email", "changes associated revenue by about"),
+    "engagement": ("From", "email", "from email to email", "changes associated service spend by about"),
     "cx_alignment": ("Department", "sales", "Answers of sales beside", "Answers of "),
 }
 IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"

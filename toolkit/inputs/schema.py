@@ -14,6 +14,7 @@ EVENT_TYPES = ("email_open", "email_click", "web_visit", "clinic", "event", "rev
 APPOINTMENT_STATUSES = ("scheduled", "shown", "no_show", "cancelled")
 PAY_TYPES = ("customer", "warranty", "internal", "recall")
 CONDITIONS = ("new", "used", "cpo")
+HOLDOUT_GROUPS = ("treatment", "holdout")  # a randomised test: sent the campaign, or kept back
 GIVE_TAGS = ("price", "info", "invite", "gift", "reminder")
 ASK_TAGS = ("appointment", "contact_info", "sale", "review", "referral")
 
@@ -191,6 +192,18 @@ TABLES: dict[str, Table] = {
             ),
             key=("campaign_id",),
             date="started_at",
+        ),
+        Table(
+            "holdouts",
+            (
+                _c("campaign_id", "id", True),
+                _c("customer_id", "id", True),
+                _c("group", required=True, allowed=HOLDOUT_GROUPS),
+                _c("assigned_at", "datetime"),
+            ),
+            key=("campaign_id", "customer_id"),
+            date="assigned_at",
+            references=(("customer_id", "customers"), ("campaign_id", "campaigns")),
         ),
         Table(
             "survey",

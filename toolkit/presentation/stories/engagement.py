@@ -208,8 +208,9 @@ def shift_budget(model: RevenueModel, alloc: pd.DataFrame, currency: str = "") -
         subject,
         (
             f"Do not move money between channels on this evidence: {why}. Test it instead: send the next "
-            f"{worst['channel']} campaign to a random nine in ten of its audience, keep the tenth back, and compare "
-            "the two groups' later service spend."
+            f"{worst['channel']} campaign to a random nine in ten of its audience, keep the tenth back "
+            "(`playbook holdout design` draws them and says what the test can see), and compare the two groups' "
+            "later service spend."
         ),
         evidence,
     )
@@ -269,3 +270,63 @@ def lapsed_reasons(lapsed: pd.DataFrame) -> pd.Series:
         index=lapsed.index,
         dtype=object,
     )
+
+
+def describe_design(campaign: str, channel: str, power: dict, currency: str = "") -> str:
+    """What a designed holdout test (:func:`~toolkit.analyses.holdouts.power`) can see, in words."""
+    from toolkit.analyses.holdouts import OUTCOME_DAYS
+
+    text = (
+        f"Holdout test for {campaign} ({channel}): {power['held_out']:,} customers kept back, {power['treated']:,} "
+        f"sent it. Over the last {OUTCOME_DAYS} days a customer spent {money(power['mean_spend'], currency)} on "
+        f"customer-pay service on average (standard deviation {money(power['spread'], currency)}). "
+    )
+    if pd.isna(power["detectable_lift"]):
+        return text + "Their spend does not vary, so no test of this size can measure a difference."
+    text += (
+        f"Read {OUTCOME_DAYS} days after it starts, the test can see a difference of "
+        f"{money(power['detectable_lift'], currency)} per customer or more (95% confidence, 80% power); a smaller "
+        "effect would go unseen. "
+    )
+    half = power["held_out_for_half"]
+    text += (
+        f"To see half that, keep back about {half:,} customers."
+        if half
+        else "Not even an even split of this audience could see half that."
+    )
+    return text
+
+
+def describe_tests(tests: pd.DataFrame, currency: str = "") -> str:
+    """What each finished holdout test (:func:`~toolkit.analyses.holdouts.readout`) shows, plainly:
+    a difference beyond chance only when its whole 95% interval is on one side of zero."""
+    from toolkit.analyses.holdouts import OUTCOME_DAYS
+
+    if tests.empty:
+        return (
+            "No holdout test is on file. Design one with `playbook holdout design` before the next campaign: it "
+            "keeps a random share of the audience back, and this section then reads what the campaign changed."
+        )
+    lines = []
+    for t in tests.itertuples():
+        running = (
+            f" (it has run {t.days_run} of {OUTCOME_DAYS} days; read it again later)"
+            if t.days_run < OUTCOME_DAYS
+            else ""
+        )
+        spend = (
+            f"{money(t.spend_difference, currency)} per customer (95% interval {money(t.spend_low, currency)} to "
+            f"{money(t.spend_high, currency)})"
+        )
+        if t.spend_low > 0:
+            verdict = "the campaign raised customer-pay service spend"
+        elif t.spend_high < 0:
+            verdict = "those sent the campaign spent less than those kept back"
+        else:
+            verdict = "no difference beyond chance"
+        lines.append(
+            f"- **{t.campaign_id}**: {t.treated:,} sent, {t.held_out:,} kept back{running}. Customer-pay service "
+            f"spend, sent minus kept back: {spend}; visits per customer: {number(t.visits_difference, 2)} "
+            f"({number(t.visits_low, 2)} to {number(t.visits_high, 2)}): {verdict}."
+        )
+    return "\n".join(lines)
