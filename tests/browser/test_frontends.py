@@ -25,7 +25,7 @@ CASES = {
     ),
     "customer_knowledge": ("Salesperson", S04, f"customers of {S04} created", "customers of everyone created"),
     "reciprocity": ("Channel", "sms", "outbound touches for channel sms,", "outbound touches for channel all,"),
-    "engagement": ("From", "email", "from email to email", "changes associated service spend by about"),
+    "engagement": ("From", "email", "USD from email to", "changes associated service spend by about"),
     "cx_alignment": ("Department", "sales", "Answers of sales beside", "Answers of "),
 }
 IDLE = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
@@ -169,15 +169,17 @@ def test_a_plan_edit_updates_every_view_that_depends_on_the_plan(voila, browser,
         page.close()
 
 
-def test_an_engagement_window_updates_the_model_the_budget_and_the_actions(voila, browser, tmp_path):
-    """Shortening the look-back window refits the model and redraws the budget table, the what-if
-    and the actions below it, not only the model's own sentence (issue 18, item 6)."""
+def test_an_engagement_window_updates_the_model_the_budget_and_the_what_if(voila, browser, tmp_path):
+    """Shortening the look-back window refits the model and redraws the budget table and the what-if
+    below it, not only the model's own sentence (issue 18, item 6). The actions are drawn from the
+    same shared windows, but on the sample they read the same at both (the model fails its
+    baseline either way), and an unchanged output is not sent to the page again, so the page
+    cannot show it; tests/test_widgets.py checks that every view of a shared value is redrawn."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     texts = """() => [
         [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('Across')).innerText,
         [...document.querySelectorAll('table')].find(t => t.innerText.includes('Spend per unit of cost')).innerText,
         [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('Moving')).innerText,
-        [...document.querySelectorAll('ol')].pop().innerText,
     ]"""
     try:
         open_app(page, f"{voila}/voila/render/engagement.ipynb", "text=365-day look-back")
