@@ -209,6 +209,8 @@ def test_allocation_and_budget_shift_use_the_covariance():
     )
     assert engagement.shift_is_clear(model, shift)
     assert not engagement.shift_is_clear(engagement.RevenueModel(coef, 1000, 0.1, 130.0, 120.0, [], covariance), shift)
+    unclear = engagement.RevenueModel(coef.assign(p=0.2), 1000, 0.1, 100.0, 120.0, [], covariance)
+    assert not engagement.shift_is_clear(unclear, shift)  # beats the baseline, but no effect survives the correction
     overridden = engagement.allocation(model, touches, events, campaigns, {"mail": 100.0}).set_index("channel")
     assert overridden.loc["mail", "per_cost"] == 1.0
 

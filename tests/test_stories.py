@@ -304,6 +304,11 @@ def test_money_moves_only_when_the_model_and_the_move_both_hold_up():
     assert todo[3].subject == "clinic" and todo[3].evidence.lower == 120.0
     unsure = engagement_story.actions(engagement_model(clinic_sd=300.0), alloc, no_funnels, lapsed)[0]
     assert unsure.kind == "run_holdout" and "could change associated service spend by anything from -" in unsure.text
+    faint = engagement_model()
+    faint.coefficients["p"] = 0.3  # beats its baseline, but nothing survives the correction
+    assert "no kind of engagement goes with spend beyond chance" in (
+        engagement_story.actions(faint, alloc, no_funnels, lapsed)[0].text
+    )
     worse = engagement_story.actions(engagement_model(mae=230.0), alloc, no_funnels, lapsed)  # loses to the baseline
     assert worse[0].kind == "run_holdout" and "no better than their history alone" in worse[0].text
     assert "grow_channel" not in [a.kind for a in worse]

@@ -521,9 +521,12 @@ def clear_associations(model: RevenueModel, sign: int = 1) -> pd.DataFrame:
 
 
 def shift_is_clear(model: RevenueModel, shift: dict) -> bool:
-    """Whether moving money is supported: the model beats its baseline out of sample and the
-    shift's whole 95% interval is a gain."""
-    return model.beats_baseline and shift["low"] > 0
+    """Whether moving money is supported: the model beats its baseline out of sample, at least one
+    event type's association survives the correction for testing them all (either way), and the
+    shift's whole 95% interval is a gain. A model that edges past its baseline with no clear
+    effect is no reason to move money, however its arithmetic comes out."""
+    clear = not clear_associations(model, 1).empty or not clear_associations(model, -1).empty
+    return model.beats_baseline and clear and shift["low"] > 0
 
 
 def lapsed(scores: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

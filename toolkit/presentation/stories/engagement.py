@@ -195,14 +195,15 @@ def shift_budget(model: RevenueModel, alloc: pd.DataFrame, currency: str = "") -
             ),
             evidence,
         )
-    why = (
-        "the model predicts held-out customers' spend no better than their history alone"
-        if not model.beats_baseline
-        else (
+    if not model.beats_baseline:
+        why = "the model predicts held-out customers' spend no better than their history alone"
+    elif clear_associations(model, 1).empty and clear_associations(model, -1).empty:
+        why = "no kind of engagement goes with spend beyond chance once every type tested is allowed for"
+    else:
+        why = (
             f"moving 10% of {worst['channel']} spend to {best['channel']} could change associated service spend by "
             f"anything from {money(shift['low'], currency)} to {money(shift['high'], currency)}"
         )
-    )
     return Action(
         "run_holdout",
         subject,
