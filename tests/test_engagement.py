@@ -154,7 +154,7 @@ def test_a_folder_without_revenue_gets_no_model_and_says_why():
     frame = store()
     frame["revenue"] = 0.0
     model = engagement.fit_revenue_model(frame)
-    assert model.r2_holdout is None and model.coefficients["estimate"].isna().all()
+    assert model.deviance_holdout is None and model.coefficients["estimate"].isna().all()
     assert any("nothing to associate engagement with" in w for w in model.warnings)
 
 
@@ -183,7 +183,7 @@ def test_allocation_and_budget_shift_use_the_covariance():
     covariance = pd.DataFrame(
         [[4.0, 1.0, 0.0], [1.0, 100.0, 0.0], [0.0, 0.0, 9.0]], index=coef["type"], columns=coef["type"]
     )
-    model = engagement.RevenueModel(coef, 1000, 0.1, 100.0, 120.0, [], covariance)
+    model = engagement.RevenueModel(coef, 1000, 100.0, 120.0, [], covariance)
     touches = pd.DataFrame(
         {"touch_id": ["T1", "T2", "T3"], "channel": ["email", "mail", "email"], "campaign_id": ["K1", "K2", None]}
     )
@@ -208,8 +208,8 @@ def test_allocation_and_budget_shift_use_the_covariance():
         w @ [10, 100] + spread
     )
     assert engagement.shift_is_clear(model, shift)
-    assert not engagement.shift_is_clear(engagement.RevenueModel(coef, 1000, 0.1, 130.0, 120.0, [], covariance), shift)
-    unclear = engagement.RevenueModel(coef.assign(p=0.2), 1000, 0.1, 100.0, 120.0, [], covariance)
+    assert not engagement.shift_is_clear(engagement.RevenueModel(coef, 1000, 130.0, 120.0, [], covariance), shift)
+    unclear = engagement.RevenueModel(coef.assign(p=0.2), 1000, 100.0, 120.0, [], covariance)
     assert not engagement.shift_is_clear(unclear, shift)  # beats the baseline, but no effect survives the correction
     overridden = engagement.allocation(model, touches, events, campaigns, {"mail": 100.0}).set_index("channel")
     assert overridden.loc["mail", "per_cost"] == 1.0

@@ -237,7 +237,7 @@ def test_engagement_sentences_carry_the_counts_and_rates(sample):
     )
 
 
-def engagement_model(clinic_sd: float = 100.0, mae: float = 210.0) -> engagement.RevenueModel:
+def engagement_model(clinic_sd: float = 100.0, deviance: float = 209.0) -> engagement.RevenueModel:
     """A fitted model by hand: clinics go with more spend, web visits with less, opens a diagnostic."""
     coefficients = pd.DataFrame(
         {
@@ -253,7 +253,7 @@ def engagement_model(clinic_sd: float = 100.0, mae: float = 210.0) -> engagement
     covariance = pd.DataFrame(
         np.diag([12.0, clinic_sd**2, 225.0]), index=coefficients["type"], columns=coefficients["type"]
     )
-    return engagement.RevenueModel(coefficients, 1500, 0.05, mae, 220.0, [], covariance)
+    return engagement.RevenueModel(coefficients, 1500, deviance, 220.0, [], covariance)
 
 
 def test_engagement_model_story_says_what_goes_with_more_less_and_nothing():
@@ -262,10 +262,10 @@ def test_engagement_model_story_says_what_goes_with_more_less_and_nothing():
     assert "Across 1,500 customers" in text
     assert "Clearly more spend went with **clinic** about 300 per event (95% interval 120 to 480)" in text
     assert "Clearly less spend went with **web_visit** about -40 per event (95% interval -70 to -10)" in text
-    assert "210 per customer against 220 for their history alone" in text
+    assert "error is 5.0% smaller than with their history alone" in text
     assert "E-mail opens (**email_open** about 5 per event" in text and "diagnostic only" in text
-    worse = engagement_story.describe_model(engagement_model(mae=230.0), 365, 180)
-    assert "no better than their history alone" in worse and "Clearly" not in worse
+    worse = engagement_story.describe_model(engagement_model(deviance=231.0), 365, 180)
+    assert "error is 5.0% larger than with their history alone" in worse and "Clearly" not in worse
     assert "The estimates: **clinic** about 300" in worse
     unclear = engagement_model()
     unclear.coefficients.loc[1, "p"] = 0.04  # 0.12 once three types are allowed for (Holm)
@@ -309,7 +309,9 @@ def test_money_moves_only_when_the_model_and_the_move_both_hold_up():
     assert "no kind of engagement goes with spend beyond chance" in (
         engagement_story.actions(faint, alloc, no_funnels, lapsed)[0].text
     )
-    worse = engagement_story.actions(engagement_model(mae=230.0), alloc, no_funnels, lapsed)  # loses to the baseline
+    worse = engagement_story.actions(
+        engagement_model(deviance=231.0), alloc, no_funnels, lapsed
+    )  # loses to the baseline
     assert worse[0].kind == "run_holdout" and "no better than their history alone" in worse[0].text
     assert "grow_channel" not in [a.kind for a in worse]
 
@@ -360,7 +362,7 @@ def test_only_emails_opened_clearly_less_are_sent_back_for_rework():
     assert list(weak.index) == ["K1"]  # K2 and K3 are alike; the SMS campaign is not an e-mail
     lapsed = pd.DataFrame({"salesperson_id": [], "reachable": pd.Series([], dtype=bool)})
     model = engagement.RevenueModel(
-        pd.DataFrame(columns=["type", "estimate", "lower", "upper", "p", "events"]), 0, None, None, None, []
+        pd.DataFrame(columns=["type", "estimate", "lower", "upper", "p", "events"]), 0, None, None, []
     )
     todo = engagement_story.actions(model, pd.DataFrame(), funnels, lapsed)
     assert todo[0].kind == "rework_campaign" and todo[0].subject == "K1"

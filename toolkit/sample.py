@@ -19,6 +19,10 @@ e-mails, phones in five formats and some invalid, duplicate customer records,
 booleans written as Y/N/yes/1, campaigns with blank give/ask tags that the
 taxonomy's keyword rules must classify, and internal pre-delivery repair
 orders.
+
+A store that gives has planted causes for the engagement model and the holdout
+readout to find (see ``CLICK_VISIT_CHANCE``); every store has one finished
+randomised holdout test (the ``holdouts`` table).
 """
 
 from __future__ import annotations
@@ -39,6 +43,15 @@ DAY = np.timedelta64(1, "D")
 # store in the generator neglects the three-month check-in, so the sold follow-up has one step
 # that is genuinely weaker than the others for its evidence rules to find.
 STEP_FOLLOW_THROUGH = {"quarter": 0.6}
+
+# Causes planted in a store that gives (relationship and mixed), so that the engagement model and
+# the holdout readout have something real to find; a store that only asks (transactional) gets
+# none, and its report must recommend no move. They are drawn from their own random stream, so
+# every other table is the same as without them.
+CLICK_VISIT_CHANCE = 0.4  # an e-mail click brings a customer-pay service visit 20–240 days later
+TEST_VISIT_CHANCE = 0.15  # the tested campaign brings a visit 7–60 days later to those it was sent
+TEST_HOLDOUT_SHARE = 0.2  # the share of the tested campaign's audience kept back
+TEST_READ_DAYS = 200  # the tested campaign started at least this long before as_of: its read is finished
 
 
 @dataclass(frozen=True)
@@ -216,7 +229,9 @@ def generate_sample(
         raise ValueError(f"persona must be one of {', '.join(PERSONAS)}, not {persona!r}")
     if customers < 10:
         raise ValueError("a sample needs at least 10 customers")
-    g = _Generator(np.random.default_rng(seed), customers, persona, pd.Timestamp(as_of))
+    g = _Generator(
+        np.random.default_rng(seed), customers, persona, pd.Timestamp(as_of), planted=np.random.default_rng([seed, 1])
+    )
     return g.settings(), g.tables()
 
 
@@ -263,8 +278,11 @@ def _ids(prefix: str, n: int, width: int) -> np.ndarray:
 class _Generator:
     """Builds the tables in dependency order; each method adds one table."""
 
-    def __init__(self, rng: np.random.Generator, n: int, persona: str, as_of: pd.Timestamp):
+    def __init__(
+        self, rng: np.random.Generator, n: int, persona: str, as_of: pd.Timestamp, planted: np.random.Generator
+    ):
         self.rng, self.n, self.persona, self.as_of = rng, n, persona, as_of
+        self.planted = planted  # the stream of the holdout test and the planted causes
         self.start = as_of - pd.DateOffset(years=3)
         self.store = "transactional" if persona == "transactional" else "relationship"
         self.plan = read_toml(shipped("data", "cadence.toml"))["steps"]
@@ -296,6 +314,8 @@ class _Generator:
         self.events = self._events()
         self.repair_orders, service_appts = self._repair_orders()
         self.appointments = self._appointments(service_appts)
+        self.holdouts = self._holdout_test()
+        self.repair_orders = self._with_planted_visits()
         return {
             "customers": self._export_customers(),
             "vehicles": self._export(self.vehicles, "acquired_at"),
@@ -307,6 +327,7 @@ class _Generator:
             "staff": self._staff(),
             "campaigns": self._export(self.campaigns, "started_at"),
             "survey": self._survey(),
+            "holdouts": self.holdouts,
         }
 
     # -- helpers -------------------------------------------------------------------------
@@ -846,6 +867,75 @@ class _Generator:
         df = df[df["set_at"] <= self.as_of].sort_values("set_at", ignore_index=True)
         df["appointment_id"] = _ids("P", len(df), 7)
         return df[["appointment_id", "customer_id", "set_at", "scheduled_for", "status", "vin", "source"]]
+
+    # -- the finished holdout test and the planted causes ----------------------------------------
+
+    def _holdout_test(self) -> pd.DataFrame:
+        """The ``holdouts`` rows of one finished randomised test: the latest e-mail campaign asking
+        for a service appointment that started at least ``TEST_READ_DAYS`` before as_of, with a
+        random ``TEST_HOLDOUT_SHARE`` of its audience kept back. The held-out customers' touches of
+        it, and the events those touches would have brought, are removed."""
+        sent = self.touches[self.touches["campaign_id"].ne("")]
+        asks = sent.groupby("campaign_id")["_asks"].first()
+        c = self.campaigns
+        due = c[
+            c["channel"].eq("email")
+            & c["campaign_id"].map(asks).str.contains("appointment").to_numpy(bool)
+            & (c["started_at"] <= self.as_of - pd.Timedelta(days=TEST_READ_DAYS))
+        ]
+        columns = ["campaign_id", "customer_id", "group", "assigned_at"]
+        if due.empty:
+            return pd.DataFrame(columns=columns)
+        tested = due.sort_values("started_at").iloc[-1]
+        audience = sent[sent["campaign_id"].eq(tested["campaign_id"])]
+        held = np.zeros(len(audience), bool)
+        held[self.planted.permutation(len(audience))[: int(round(TEST_HOLDOUT_SHARE * len(audience)))]] = True
+        removed = audience["touch_id"][held]
+        self.touches = self.touches[~self.touches["touch_id"].isin(removed)].reset_index(drop=True)
+        self.events = self.events[~self.events["touch_id"].isin(removed)].reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                "campaign_id": tested["campaign_id"],
+                "customer_id": audience["customer_id"].to_numpy(),
+                "group": np.where(held, "holdout", "treatment"),
+                "assigned_at": tested["started_at"].strftime("%Y-%m-%d"),
+            }
+        )[columns]
+
+    def _with_planted_visits(self) -> pd.DataFrame:
+        """The repair orders plus, in a store that gives, the customer-pay visits its e-mails cause:
+        one after a click with chance ``CLICK_VISIT_CHANCE``, and one after the tested campaign for
+        its treated customers with chance ``TEST_VISIT_CHANCE``. They carry the next order numbers,
+        as visits entered later would."""
+        if self.store != "relationship":
+            return self.repair_orders
+        rng = self.planted
+        clicks = self.events[self.events["type"].eq("email_click")]
+        clicked = clicks[rng.random(len(clicks)) < CLICK_VISIT_CHANCE]
+        treated = self.holdouts[self.holdouts["group"].eq("treatment")]
+        answered = treated[rng.random(len(treated)) < TEST_VISIT_CHANCE]
+        who = np.concatenate([clicked["customer_id"].to_numpy(object), answered["customer_id"].to_numpy(object)])
+        days = np.concatenate([rng.integers(20, 241, len(clicked)), rng.integers(7, 61, len(answered))]) * DAY
+        start = np.concatenate(
+            [
+                clicked["occurred_at"].dt.normalize().to_numpy("datetime64[ns]"),
+                pd.to_datetime(answered["assigned_at"]).to_numpy("datetime64[ns]"),
+            ]
+        )
+        minutes = rng.integers(8 * 60, 19 * 60, len(who)) * np.timedelta64(1, "m")
+        vin = self.vehicles.drop_duplicates("customer_id", keep="last").set_index("customer_id")["vin"]
+        visits = pd.DataFrame(
+            {
+                "customer_id": who,
+                "opened_at": start + days + minutes,
+                "vin": pd.Series(who).map(vin).fillna("").to_numpy(object),
+                "pay_type": "customer",
+                "total": np.round(rng.lognormal(5.7, 0.6, len(who)), 2),
+            }
+        )
+        visits = visits[visits["opened_at"] <= self.as_of + pd.Timedelta(hours=23)].sort_values("opened_at")
+        visits.insert(0, "ro_id", _ids("R", len(self.repair_orders) + len(visits), 7)[len(self.repair_orders) :])
+        return pd.concat([self.repair_orders, visits], ignore_index=True)
 
     # -- staff and survey ------------------------------------------------------------------------
 

@@ -263,6 +263,8 @@ CONTROLS = ("tenure_years", "log_prior_revenue", "messages", "short_history")
 # Shown, never valued in money: mail-privacy features "open" every message themselves.
 DIAGNOSTIC_TYPES = ("email_open",)
 TWEEDIE_POWER = 1.5  # spend that is often zero and otherwise positive and skewed
+CV_FOLDS = 5  # the out-of-sample check predicts each fifth of customers from the other four fifths
+MIN_PER_FOLD = 10  # fewer customers than folds × this and the model is not checked out of sample
 
 
 @dataclass
@@ -270,14 +272,14 @@ class RevenueModel:
     """The fitted association: per event type, the customer-pay service spend in the outcome
     window that goes with one more such event in the look-back window (the average over customers
     of the model's marginal effect), with its 95% interval and p-value; ``covariance`` of those
-    per-event amounts (for any sum or difference of them); and how the model did on held-out
-    customers against one with the controls alone."""
+    per-event amounts (for any sum or difference of them); and how well the model predicts
+    customers it was not fitted on against one with the controls alone (mean Tweedie deviance per
+    customer under five-fold cross-validation: the model's error, lower is better)."""
 
     coefficients: pd.DataFrame  # type, estimate, lower, upper, p, events, diagnostic
     customers: int
-    r2_holdout: float | None
-    mae_holdout: float | None
-    mae_baseline: float | None
+    deviance_holdout: float | None
+    deviance_baseline: float | None
     warnings: list[str]
     covariance: pd.DataFrame | None = None  # per-event amounts' covariance, indexed by type
 
@@ -291,7 +293,19 @@ class RevenueModel:
     @property
     def beats_baseline(self) -> bool:
         """Whether the model predicts held-out customers' spend better than their history alone."""
-        return self.mae_holdout is not None and self.mae_baseline is not None and self.mae_holdout < self.mae_baseline
+        return (
+            self.deviance_holdout is not None
+            and self.deviance_baseline is not None
+            and self.deviance_holdout < self.deviance_baseline
+        )
+
+    @property
+    def error_change(self) -> float | None:
+        """How much smaller (negative) or larger the model's error on held-out customers is than
+        that of their history alone, as a share of the latter; None when it was not checked."""
+        if self.deviance_holdout is None or not self.deviance_baseline:
+            return None
+        return self.deviance_holdout / self.deviance_baseline - 1
 
 
 def _num(v):
@@ -349,13 +363,14 @@ def _fit(y: pd.Series, X: pd.DataFrame):
     return fit if np.isfinite(fit.params).all() else None
 
 
-def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: int = 0) -> RevenueModel:
+def fit_revenue_model(frame: pd.DataFrame, folds: int = CV_FOLDS, seed: int = 0) -> RevenueModel:
     """Each customer's customer-pay service spend in the outcome window on their event counts in
     the look-back window, controlling for tenure, past spend, the messages they were sent and a
     shortened look-back: a Tweedie GLM (log link; spend that is often zero) with robust 95%
-    intervals, fit on 75% of customers and checked on the held-out 25% against the same model of
-    the controls alone. A type's estimate is the spend one more event goes with, averaged over
-    customers; e-mail opens are estimated as a diagnostic only (:data:`DIAGNOSTIC_TYPES`)."""
+    intervals, fit on every customer and checked by ``folds``-fold cross-validation against the
+    same model of the controls alone (:func:`held_out_deviance`). A type's estimate is the spend
+    one more event goes with, averaged over customers; e-mail opens are estimated as a diagnostic
+    only (:data:`DIAGNOSTIC_TYPES`)."""
     totals = frame[list(EVENT_TYPES)].sum()
     used = [t for t in EVENT_TYPES if totals[t] >= MIN_EVENTS_PER_TYPE]
     warnings = _data_warnings(frame, used)
@@ -371,15 +386,14 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
         }
     )
     if len(frame) < 10 or not used or frame["revenue"].nunique() < 2:
-        return RevenueModel(empty, len(frame), None, None, None, warnings)
+        return RevenueModel(empty, len(frame), None, None, warnings)
     controls = [c for c in CONTROLS if c != "short_history" or frame["short_history"].nunique() > 1]
-    test = np.random.default_rng(seed).random(len(frame)) < holdout_share
     X, y = _design(frame, used + controls), frame["revenue"].astype(float)
-    fit = _fit(y[~test], X[~test])
+    fit = _fit(y, X)
     if fit is None:
         warnings.append("The model did not converge on this data, so it gives no estimates.")
-        return RevenueModel(empty, len(frame), None, None, None, warnings)
-    spend = float(fit.predict(X[~test]).mean())  # d(mean spend)/d(events) = coefficient × mean spend (log link)
+        return RevenueModel(empty, len(frame), None, None, warnings)
+    spend = float(fit.predict(X).mean())  # d(mean spend)/d(events) = coefficient × mean spend (log link)
     ci = fit.conf_int(0.05)
     coefficients = empty.copy().set_index("type")
     coefficients.loc[used, "estimate"] = fit.params[used].to_numpy() * spend
@@ -387,15 +401,28 @@ def fit_revenue_model(frame: pd.DataFrame, holdout_share: float = 0.25, seed: in
     coefficients.loc[used, "upper"] = ci.loc[used, 1].to_numpy() * spend
     coefficients.loc[used, "p"] = fit.pvalues[used].to_numpy()
     covariance = fit.cov_params().loc[used, used] * spend**2
-    r2 = mae = mae_base = None
-    if test.sum() >= 10:
-        resid = y[test] - fit.predict(X[test])
-        r2 = float(1 - (resid**2).sum() / ((y[test] - y[test].mean()) ** 2).sum())
-        mae = float(resid.abs().mean())
-        Xb = _design(frame, controls)
-        base = _fit(y[~test], Xb[~test])
-        mae_base = float((y[test] - base.predict(Xb[test])).abs().mean()) if base is not None else None
-    return RevenueModel(coefficients.reset_index(), len(frame), r2, mae, mae_base, warnings, covariance)
+    checked = len(frame) >= folds * MIN_PER_FOLD
+    deviance = held_out_deviance(y, X, folds, seed) if checked else None
+    baseline = held_out_deviance(y, _design(frame, controls), folds, seed) if checked else None
+    return RevenueModel(coefficients.reset_index(), len(frame), deviance, baseline, warnings, covariance)
+
+
+def held_out_deviance(y: pd.Series, X: pd.DataFrame, folds: int, seed: int) -> float | None:
+    """The model's error on customers it was not fitted on: each customer's spend is predicted by
+    the model fitted on the other folds, and the Tweedie deviance of those predictions (the
+    measure the model is fitted by) is averaged over customers. None when a fold's fit fails."""
+    from statsmodels.genmod.families import Tweedie
+
+    fold = np.random.default_rng(seed).integers(0, folds, len(y))
+    total = 0.0
+    for i in range(folds):
+        test = fold == i
+        fit = _fit(y[~test], X[~test])
+        if fit is None:
+            return None
+        predicted = fit.predict(X[test]).to_numpy(float)
+        total += float(Tweedie(var_power=TWEEDIE_POWER).deviance(y[test].to_numpy(float), predicted))
+    return total / len(y) if np.isfinite(total) else None
 
 
 ALLOCATION_COLUMNS = [

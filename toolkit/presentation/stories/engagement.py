@@ -57,18 +57,18 @@ def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int, c
                 f"Not told apart from no association once the {tested} event types tested at once are allowed for: "
                 f"{each(unclear)}. "
             )
-    if model.r2_holdout is None:
+    change = model.error_change
+    if change is None:
         text += "There were too few customers to check the model on held-out ones. "
     elif model.beats_baseline:
         text += (
-            f"On held-out customers the model's error is {money(model.mae_holdout, currency)} per customer against "
-            f"{money(model.mae_baseline, currency)} for their history alone: engagement adds to the prediction. "
+            f"On customers it was not fitted on (five-fold cross-validation) the model's error is {-change:.1%} "
+            "smaller than with their history alone: engagement adds to the prediction. "
         )
     else:
         text += (
-            f"On held-out customers the model does no better than their history alone (error "
-            f"{money(model.mae_holdout, currency)} against {money(model.mae_baseline, currency)} per customer), so no "
-            "estimate here is a reason to move money. "
+            f"On customers it was not fitted on (five-fold cross-validation) the model's error is {change:.1%} "
+            "larger than with their history alone, or no smaller, so no estimate here is a reason to move money. "
         )
     opens = est[est["type"].isin(DIAGNOSTIC_TYPES)]
     if len(opens):
