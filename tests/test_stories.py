@@ -265,7 +265,7 @@ def test_engagement_model_story_says_what_goes_with_more_less_and_nothing():
     assert "error is 5.0% smaller than with their history alone" in text
     assert "E-mail opens (**email_open** about 5 per event" in text and "diagnostic only" in text
     worse = engagement_story.describe_model(engagement_model(deviance=231.0), 365, 180)
-    assert "error is 5.0% larger than with their history alone" in worse and "Clearly" not in worse
+    assert "error is no smaller than with their history alone (+5.0%)" in worse and "Clearly" not in worse
     assert "The estimates: **clinic** about 300" in worse
     unclear = engagement_model()
     unclear.coefficients.loc[1, "p"] = 0.04  # 0.12 once three types are allowed for (Holm)

@@ -67,8 +67,8 @@ def describe_model(model: RevenueModel, lookback_days: int, outcome_days: int, c
         )
     else:
         text += (
-            f"On customers it was not fitted on (five-fold cross-validation) the model's error is {change:.1%} "
-            "larger than with their history alone, or no smaller, so no estimate here is a reason to move money. "
+            "On customers it was not fitted on (five-fold cross-validation) the model's error is no smaller than "
+            f"with their history alone ({change:+.1%}), so no estimate here is a reason to move money. "
         )
     opens = est[est["type"].isin(DIAGNOSTIC_TYPES)]
     if len(opens):
