@@ -111,17 +111,23 @@ def test_each_list_says_why_its_customers_are_on_it():
     ]
     clusters = pd.DataFrame(
         {
-            "cluster": [1, 1, 2, 2],
+            "cluster_id": [1, 1, 2, 2],
             "customer_id": ["A", "B", "C", "D"],
-            "reason": ["same e-mail"] * 4,
+            "matched_on": ["email"] * 4,
+            "match_probability": [0.999] * 4,
             "survivor": [False, True, True, False],
         }
     )
     assert knowledge_story.duplicate_reasons(clusters).tolist() == [
-        "same e-mail; merge into B",
-        "same e-mail; keep this record",
-        "same e-mail; keep this record",
-        "same e-mail; merge into C",
+        "same email (99.9% one person); merge into B",
+        "same email (99.9% one person); keep this record",
+        "same email (99.9% one person); keep this record",
+        "same email (99.9% one person); merge into C",
+    ]
+    invalid = pd.DataFrame({"field": ["email", "phone"], "problem": ["It should have a period.", "too few digits"]})
+    assert knowledge_story.invalid_reasons(invalid).tolist() == [
+        "e-mail: It should have a period",
+        "phone: too few digits",
     ]
     lapsed = pd.DataFrame({"days_since_last_event": [float("nan"), 400.0], "reachable": [True, False]})
     assert engagement_story.lapsed_reasons(lapsed).tolist() == [
@@ -205,7 +211,7 @@ def test_the_call_list_holds_every_buyer_the_action_counts(demo):
 def _personal_values() -> set[str]:
     """The sample's full names, working e-mails and phones (placeholders such as
     ``noemail@noemail.com`` are no one's, and the report names them as examples) and staff names."""
-    from toolkit.analyses.knowledge import normal_email, normal_phone
+    from toolkit.analyses.validity import normal_email, normal_phone
 
     customers = pd.read_csv(sample_dir() / "customers.csv", dtype=str)
     staff = pd.read_csv(sample_dir() / "staff.csv", dtype=str)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from toolkit.analyses import alignment, cadence, engagement, knowledge, reciprocity
+from toolkit.analyses import alignment, cadence, duplicates, engagement, knowledge, reciprocity
 from toolkit.inputs import config
 from toolkit.inputs.dealer import load_dealer
 from toolkit.sample import write_sample
@@ -16,11 +16,12 @@ def headline(folder) -> dict:
     pairs = cadence.touches_after_sales(d["sales"], d["touches"], cadence.horizon(plan))
     per_sale = cadence.sale_follow_up(d["sales"], pairs, d["appointments"], d["repair_orders"], plan, d.as_of)
     follow_up = cadence.kpis(per_sale, pairs, plan)
+    records = knowledge.customer_records(d["customers"], d["vehicles"])
     return {
         "give_ask_ratio": reciprocity.audit(
             d["touches"], d["campaigns"], d["events"], d["vehicles"], config.load_rules()
         ).kpis["give_ask_ratio"],
-        "record_quality_mean": knowledge.kpis(knowledge.customer_records(d["customers"], d["vehicles"]))[
+        "record_quality_mean": knowledge.kpis(records, duplicates.duplicate_clusters(records, d["sales"]))[
             "record_quality_mean"
         ],
         "full_cadence_share": follow_up["full_cadence_share"],

@@ -160,7 +160,7 @@ def test_batch_with_a_bad_clients_file_exits_2(tmp_path):
 
 
 def test_no_unmasked_email_or_phone_in_reports_rendered_with_defaults(demo):
-    from toolkit.analyses.knowledge import normal_email, normal_phone
+    from toolkit.analyses.validity import normal_email, normal_phone
     from toolkit.inputs.dealer import load_dealer
 
     customers = load_dealer(sample_dir())["customers"]

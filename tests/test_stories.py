@@ -103,15 +103,31 @@ def test_knowledge_sentences_name_the_weakest_indicator_and_the_merge_count():
         "postal_code_coverage": 0.95,
         "vehicle_coverage": 0.6,
         "household_linked_share": 0.7,
+        "household_known_share": 0.75,
         "duplicate_share": 0.05,
+        "shared_contact_share": 0.25,
         "record_quality_mean": 0.79,
     }
     text = knowledge_story.describe_coverage(kpis, (150, 1000))
-    assert "**a vehicle on file** (60% of customers)" in text and "79% complete" in text and "5% of records" in text
+    assert "**a vehicle on file** (60% of customers)" in text and "79% complete" in text
+    assert "5% of records are likely duplicates" in text and "25% share an e-mail or phone" in text
     clusters = pd.DataFrame(
-        {"cluster": [1, 1, 2, 2, 2], "customer_id": list("ABCDE"), "survivor": [True, False, True, False, False]}
+        {
+            "cluster_id": [1, 1, 2, 2, 2],
+            "customer_id": list("ABCDE"),
+            "survivor": [True, False, True, False, False],
+            "match_probability": [0.99, 0.99, 0.97, 0.999, 0.98],
+            "matched_on": ["first_name, email"] * 3 + ["first_name, phone"] * 2,
+        }
     )
-    assert knowledge_story.describe_clusters(clusters) == "2 clusters hold 5 records; merging them removes 3 records."
+    text = knowledge_story.describe_clusters(clusters)
+    assert text.startswith("2 clusters hold 5 records; merging them removes 3 records.")
+    assert "at least 97.0% (median 98.0%)" in text and "most agree on first_name, email" in text
+    reasons = knowledge_story.duplicate_reasons(clusters)
+    assert reasons.tolist()[:2] == [
+        "same first_name, email (99.0% one person); keep this record",
+        "same first_name, email (99.0% one person); merge into A",
+    ]
 
 
 def test_knowledge_actions_coach_only_a_salesperson_the_evidence_separates():
@@ -124,23 +140,28 @@ def test_knowledge_actions_coach_only_a_salesperson_the_evidence_separates():
             "email_valid": [False] + [True] * 199,
         }
     )
-    for column in ("email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_linked"):
+    for column in knowledge.INDICATORS:
         records[column] = records.get(column, True)
     records.loc[100:, "phone_valid"] = False
     board = knowledge.salesperson_leaderboard(records)
     people = knowledge.salesperson_evidence(records)
-    clusters = pd.DataFrame({"cluster": [1, 1], "customer_id": ["A", "B"], "survivor": [True, False]})
+    clusters = pd.DataFrame(
+        {"cluster_id": [1, 1], "customer_id": ["A", "B"], "survivor": [True, False], "match_probability": [0.97] * 2}
+    )
+    invalid = pd.DataFrame({"customer_id": ["C7", "C8"], "field": ["email", "phone"], "problem": ["x", "y"]})
     fix = pd.DataFrame({"customer_id": ["C9"], "missing": ["phone"], "value": [12345.0]})
-    todo = knowledge_story.actions(records, people, board, clusters, fix)
+    todo = knowledge_story.actions(records, people, board, clusters, invalid, fix)
     row = people.loc["S2"]
     assert todo[0].kind == "coach" and todo[0].subject == "S2"
     assert todo[0].text.startswith(f"Coach **S2**: records {row['mean']:.0%} complete (95% interval {row['lower']:.0%}")
-    assert "weakest on phone valid (0%)" in todo[0].text
-    assert "**1 duplicate records** into 1 surviving ones (first survivors: A)" in todo[1].text
-    assert "**1 customers**" in todo[2].text  # opted in, no valid e-mail
-    assert "**1 poorly-known customers**, most valuable first (worth 12,345 together): C9 (phone)" in todo[3].text
+    assert "weakest on phone (0%)" in todo[0].text
+    assert "**1 duplicate clusters** (1 records into their survivors)" in todo[1].text
+    assert "at least 97.0% sure of each" in todo[1].text
+    assert "**2 unusable contacts** on file (1 e-mails, 1 phones)" in todo[2].text
+    assert "**1 customers**" in todo[3].text  # opted in, no valid e-mail
+    assert "**1 poorly-known customers**, most valuable first (worth 12,345 together): C9 (phone)" in todo[4].text
     alike = records.assign(record_quality=rng.choice([0.6, 0.8], 200))
-    same = knowledge_story.actions(alike, knowledge.salesperson_evidence(alike), board, clusters, fix)
+    same = knowledge_story.actions(alike, knowledge.salesperson_evidence(alike), board, clusters, invalid, fix)
     assert same[0].kind == "within_noise" and "No salesperson's records stand out" in same[0].text
 
 

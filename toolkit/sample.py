@@ -363,7 +363,10 @@ class _Generator:
         df = pd.DataFrame({"customer_id": [f"C{i:06d}" for i in range(1, n + 1)], "_hh": household})
         df["salesperson_id"] = hh_sp[household]
         df["_persona"] = df["salesperson_id"].map(self.sp_persona)
-        df["first_name"] = rng.choice(FIRST, n)
+        drawn = rng.choice(len(FIRST), n)  # the same draws as choosing from FIRST itself
+        head = pd.Series(np.arange(n)).groupby(household).transform("first").to_numpy()
+        rank = pd.Series(household).groupby(household).cumcount().to_numpy()
+        df["first_name"] = FIRST[(drawn[head] + 7 * rank) % len(FIRST)]  # no two alike at home
         df["last_name"] = rng.choice(LAST, hh_count)[household]
         # how engaged and loyal the customer is: customers treated as a relationship answer more
         df["_propensity"] = (

@@ -1,46 +1,24 @@
 """Customer knowledge: how well the dealership knows whom it is talking to.
 
 A customer record is "known" on five counts: a valid e-mail, a valid phone, a
-postal code, at least one vehicle on file, and a household link to another
-customer. The record-quality score of a customer is the mean of those five
-(0 to 1); a salesperson's score is the mean over the customers assigned to
-them. Validity rules are the data contract's: placeholder e-mails that CRMs
-store for "no e-mail" count as missing; a phone is valid with 10 digits (11
-with a leading 1) that are not one digit repeated.
+postal code, at least one vehicle on file, and a household on file
+(``household_id`` present: someone who lives alone is known once the CRM says
+so). The record-quality score of a customer is the mean of those five (0 to 1);
+a salesperson's score is the mean over the customers assigned to them. What
+makes an e-mail or phone valid is :mod:`toolkit.analyses.validity`; likely
+duplicates are :mod:`toolkit.analyses.duplicates`.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 
 from toolkit import joins, privacy, rules
+from toolkit.analyses import validity
 from toolkit.analyses.contacts import with_staff_names
 from toolkit.analyses.evidence import ranked
-from toolkit.inputs.parse import WHITESPACE
 
-EMAIL_RE = f"^[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[a-z]{{2,}}$"
-PLACEHOLDER_LOCAL = {
-    "noemail",
-    "no.email",
-    "no-email",
-    "none",
-    "na",
-    "n/a",
-    "no",
-    "declined",
-    "refused",
-    "unknown",
-    "nomail",
-    "noreply",
-    "donotemail",
-    "customer",
-    "test",
-    "x",
-}
-PLACEHOLDER_DOMAINS = {"noemail.com", "none.com", "na.com", "nomail.com", "noemail.net", "none.net"}
 POSTAL_RE = r"^(\d{5}(-?\d{4})?|[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d|[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2})$"
 KPI_NAMES = (
     "email_coverage",
@@ -48,44 +26,31 @@ KPI_NAMES = (
     "postal_code_coverage",
     "vehicle_coverage",
     "household_linked_share",
+    "household_known_share",
     "duplicate_share",
+    "shared_contact_share",
     "record_quality_mean",
     "email_opt_in_share",
     "sms_opt_in_share",
 )  # what kpis() returns, in order
-INDICATORS = ["email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_linked"]
+INDICATORS = ["email_valid", "phone_valid", "postal_valid", "has_vehicle", "household_known"]
+INDICATOR_WORDS = {  # what each indicator is about, as a dealer says it
+    "email_valid": "e-mail",
+    "phone_valid": "phone",
+    "postal_valid": "postal code",
+    "has_vehicle": "vehicle",
+    "household_known": "household",
+}
 QUALITY_BANDS = [0, 0.4, 0.6, 0.8, 1.0001]
 BAND_LABELS = ["poor (<40%)", "thin (40-59%)", "fair (60-79%)", "good (80%+)"]
-
-
-_PLACEHOLDER_LOCAL_RE = "^(?:" + "|".join(map(re.escape, sorted(PLACEHOLDER_LOCAL))) + ")@"
-_PLACEHOLDER_DOMAIN_RE = "@(?:" + "|".join(map(re.escape, sorted(PLACEHOLDER_DOMAINS))) + ")$"
-
-
-def normal_email(email: pd.Series) -> pd.Series:
-    """E-mails lower-cased and trimmed; invalid ones and placeholders become NA."""
-    e = email.astype("str").str.strip().str.lower().where(email.notna())
-    ok = e.str.match(EMAIL_RE).fillna(False).astype(bool)  # exactly one @, so these split it right:
-    placeholder = e.str.match(_PLACEHOLDER_LOCAL_RE).fillna(False) | e.str.contains(_PLACEHOLDER_DOMAIN_RE).fillna(
-        False
-    )
-    return e.where(ok & ~placeholder)
-
-
-def normal_phone(phone: pd.Series) -> pd.Series:
-    """Phones as their 10 digits (a leading 1 of 11 dropped); invalid or one repeated digit → NA."""
-    digits = phone.astype("str").str.replace(r"\D", "", regex=True).where(phone.notna())
-    digits = digits.where(~((digits.str.len() == 11) & digits.str.startswith("1")), digits.str[1:])
-    repeated = digits.str[1:] == digits.str[:-1]  # equal when shifted by one: one digit throughout
-    return digits.where((digits.str.len() == 10) & ~repeated)
 
 
 def customer_records(customers: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
     """One row per customer with the normalised e-mail and phone, each of the five indicators,
     the vehicle count and the record-quality score (mean of the indicators)."""
     out = customers.copy()
-    out["email_normal"] = normal_email(out["email"])
-    out["phone_normal"] = normal_phone(out["phone"])
+    out["email_normal"] = validity.normal_email(out["email"])
+    out["phone_normal"] = validity.normal_phone(out["phone"])
     out["email_valid"] = out["email_normal"].notna()
     out["phone_valid"] = out["phone_normal"].notna()
     out["postal_valid"] = out["postal_code"].astype("str").str.strip().str.match(POSTAL_RE).fillna(False).astype(bool)
@@ -93,6 +58,7 @@ def customer_records(customers: pd.DataFrame, vehicles: pd.DataFrame) -> pd.Data
     out["vehicles"] = np.bincount(owner[owner >= 0], minlength=len(out))  # customer_id is unique
     out["has_vehicle"] = out["vehicles"] > 0
     out["household_linked"] = _shared(out["household_id"])
+    out["household_known"] = out["household_id"].astype("str").str.strip().fillna("") != ""
     out["record_quality"] = out[INDICATORS].astype(float).mean(axis=1)
     return out
 
@@ -111,14 +77,18 @@ def _shared(values: pd.Series, owners: pd.Series | None = None) -> np.ndarray:
     return known & (per_value[np.maximum(code, 0)] > 1)
 
 
-def kpis(records: pd.DataFrame) -> dict:
+def kpis(records: pd.DataFrame, clusters: pd.DataFrame) -> dict:
     """The customer_knowledge KPIs (shares of customers).
 
     - ``email_coverage`` / ``phone_coverage`` / ``postal_code_coverage``: a valid one on file;
     - ``vehicle_coverage``: at least one vehicle on file;
     - ``household_linked_share``: shares its household_id with another customer;
-    - ``duplicate_share``: shares a normalised e-mail or phone with another customer record
-      (a shared household landline counts here; :func:`duplicate_clusters` is stricter);
+    - ``household_known_share``: has a household_id on file (the fifth record-quality indicator:
+      a customer who lives alone has one of their own);
+    - ``duplicate_share``: in a likely-duplicate cluster of ``clusters``
+      (:func:`toolkit.analyses.duplicates.duplicate_clusters`), so the same person entered twice;
+    - ``shared_contact_share``: shares a normalised e-mail or phone with another customer record
+      (household members on one landline count here, so it is broader than duplicates);
     - ``record_quality_mean``: the mean record-quality score;
     - ``email_opt_in_share`` / ``sms_opt_in_share``: customers who said yes (blank counts as no).
     """
@@ -127,66 +97,20 @@ def kpis(records: pd.DataFrame) -> dict:
     shared = _shared(records["email_normal"], records["customer_id"]) | _shared(
         records["phone_normal"], records["customer_id"]
     )
+    in_cluster = joins.positions(records["customer_id"], clusters["customer_id"]) >= 0
     return {
         "email_coverage": float(records["email_valid"].mean()),
         "phone_coverage": float(records["phone_valid"].mean()),
         "postal_code_coverage": float(records["postal_valid"].mean()),
         "vehicle_coverage": float(records["has_vehicle"].mean()),
         "household_linked_share": float(records["household_linked"].mean()),
-        "duplicate_share": float(shared.mean()),
+        "household_known_share": float(records["household_known"].mean()),
+        "duplicate_share": float(in_cluster.mean()),
+        "shared_contact_share": float(shared.mean()),
         "record_quality_mean": float(records["record_quality"].mean()),
         "email_opt_in_share": float(records["email_opt_in"].fillna(False).astype(bool).mean()),
         "sms_opt_in_share": float(records["sms_opt_in"].fillna(False).astype(bool).mean()),
     }
-
-
-def duplicate_clusters(records: pd.DataFrame, sales: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Likely duplicate customer records grouped into clusters, with a suggested surviving record.
-
-    Two records are the same person when they share a normalised e-mail; or a
-    normalised phone and the same first name (household members sharing a
-    landline are not merged); or the same first and last name and postal code.
-    The survivor is the most complete record, then the one with sales, then the
-    oldest. Returns cluster, customer_id, reason, survivor (bool), record_quality.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    r = records.reset_index(drop=True)
-    first = r["first_name"].astype("str").str.strip().str.lower()
-    last = r["last_name"].astype("str").str.strip().str.lower()
-    keys = {
-        "same e-mail": r["email_normal"],
-        "same phone and first name": (r["phone_normal"] + "|" + first).where(r["phone_normal"].notna() & first.notna()),
-        "same name and postal code": (first + "|" + last + "|" + r["postal_code"].astype("str").str.strip()).where(
-            first.notna() & last.notna() & r["postal_code"].notna()
-        ),
-    }
-    edges, reasons = [], pd.Series("", index=r.index)
-    for reason, key in keys.items():
-        rows = key.dropna().rename("key").reset_index()
-        rows["first"] = rows.groupby("key")["index"].transform("first")
-        pair = rows.loc[rows["first"] != rows["index"], ["first", "index"]].set_axis(["a", "b"], axis=1)
-        edges.append(pair)
-        touched = pd.Index(pair["a"]).union(pd.Index(pair["b"]))
-        reasons[touched] = reasons[touched].where(reasons[touched] != "", reason)
-    pairs = pd.concat(edges) if edges else pd.DataFrame({"a": [], "b": []})
-    n = len(r)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs["a"].astype(int), pairs["b"].astype(int))), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    r["cluster"] = label
-    size = r.groupby("cluster")["customer_id"].transform("size")
-    dup = r[size > 1].copy()
-    if dup.empty:
-        return pd.DataFrame(columns=["cluster", "customer_id", "reason", "survivor", "record_quality"])
-    dup["reason"] = reasons[dup.index]
-    dup["has_sales"] = dup["customer_id"].isin(sales["customer_id"]) if sales is not None else False
-    created = dup["created_at"] if "created_at" in dup else pd.Series(pd.NaT, index=dup.index)
-    dup["_created"] = created.fillna(pd.Timestamp.max)
-    dup = dup.sort_values(["cluster", "record_quality", "has_sales", "_created"], ascending=[True, False, False, True])
-    dup["survivor"] = ~dup["cluster"].duplicated()
-    dup["cluster"] = dup.groupby("cluster", sort=False).ngroup() + 1
-    return dup[["cluster", "customer_id", "reason", "survivor", "record_quality"]].reset_index(drop=True)
 
 
 def household_view(records: pd.DataFrame, vehicles: pd.DataFrame) -> dict:
@@ -256,13 +180,16 @@ def customer_value(records: pd.DataFrame, sales: pd.DataFrame, repair_orders: pd
 
 
 def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
-    """Mean service revenue (with its 95% t interval, ``revenue_low``/``revenue_high``) and
-    repurchase share per record-quality band (association only)."""
+    """Among customers who bought here (``deals`` ≥ 1) — like with like, since having a vehicle
+    on file mostly means having bought one here — mean service revenue per record-quality band
+    with its 95% t interval (``revenue_low``/``revenue_high``) and repurchase share. An
+    association: well-known buyers may spend more, or spending buyers get known."""
     from statsmodels.stats.weightstats import DescrStatsW
 
-    band = pd.cut(value["record_quality"], QUALITY_BANDS, labels=BAND_LABELS, right=False)
+    buyers = value[value["deals"] >= 1]
+    band = pd.cut(buyers["record_quality"], QUALITY_BANDS, labels=BAND_LABELS, right=False)
     out = (
-        value.groupby(band, observed=False)
+        buyers.groupby(band, observed=False)
         .agg(
             customers=("customer_id", "size"),
             service_revenue=("service_revenue", "mean"),
@@ -273,7 +200,7 @@ def value_by_quality_band(value: pd.DataFrame) -> pd.DataFrame:
     )
     bounds = {
         b: DescrStatsW(g.to_numpy(float)).tconfint_mean(0.05) if len(g) > 1 else (np.nan, np.nan)
-        for b, g in value.groupby(band, observed=False)["service_revenue"]
+        for b, g in buyers.groupby(band, observed=False)["service_revenue"]
     }
     out["revenue_low"] = [bounds[b][0] for b in out["quality_band"]]
     out["revenue_high"] = [bounds[b][1] for b in out["quality_band"]]
@@ -285,15 +212,10 @@ def fix_first(records: pd.DataFrame, value: pd.DataFrame, below: float = 0.6) ->
     missing for each."""
     poor = value[value["record_quality"] < below].sort_values("value", ascending=False, kind="stable")
     missing = records.set_index("customer_id")[INDICATORS]
-    labels = {
-        "email_valid": "e-mail",
-        "phone_valid": "phone",
-        "postal_valid": "postal code",
-        "has_vehicle": "vehicle",
-        "household_linked": "household",
-    }
     poor = poor.assign(
-        missing=[", ".join(labels[c] for c in INDICATORS if not missing.loc[cid, c]) for cid in poor["customer_id"]]
+        missing=[
+            ", ".join(INDICATOR_WORDS[c] for c in INDICATORS if not missing.loc[cid, c]) for cid in poor["customer_id"]
+        ]
     )
     return poor[["customer_id", "salesperson_id", "value", "record_quality", "missing"]].reset_index(drop=True)
 
@@ -329,8 +251,8 @@ def inspect_record(
         email, phone = r["email"], r["phone"]
     else:
         email, phone = mask_email(row["email"]).iloc[0], mask_phone(row["phone"]).iloc[0]
-    cluster = clusters.loc[clusters["customer_id"] == customer_id, "cluster"]
-    dupes = clusters[clusters["cluster"].isin(cluster) & (clusters["customer_id"] != customer_id)]
+    cluster = clusters.loc[clusters["customer_id"] == customer_id, "cluster_id"]
+    dupes = clusters[clusters["cluster_id"].isin(cluster) & (clusters["customer_id"] != customer_id)]
     return {
         "customer_id": customer_id,
         "found": True,

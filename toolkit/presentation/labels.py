@@ -52,6 +52,7 @@ LABELS = {
     "postal_valid": "Postal code",
     "has_vehicle": "Vehicle on file",
     "household_linked": "Household linked",
+    "household_known": "Household on file",
     "repurchase_share": "Bought again",
     "service_revenue": "Service revenue",
     "revenue_low": "Revenue: low",

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from toolkit.analyses.knowledge import INDICATORS, opted_in_without_email
+from toolkit.analyses.knowledge import INDICATOR_WORDS, INDICATORS, opted_in_without_email
 from toolkit.presentation.actions import Action, Evidence, evidence_of
 from toolkit.presentation.words import compare, interval, money, share
 
 
 def coverage_table(kpis: dict) -> pd.DataFrame:
-    """The five coverage shares and the duplicate share as rows, for a chart."""
+    """The coverage shares, the duplicate and shared-contact shares and the opt-ins as rows, for
+    a chart."""
     names = {
         "email_coverage": "valid e-mail",
         "phone_coverage": "valid phone",
         "postal_code_coverage": "postal code",
         "vehicle_coverage": "vehicle on file",
-        "household_linked_share": "household linked",
-        "duplicate_share": "shares e-mail/phone with another record",
+        "household_known_share": "household on file",
+        "household_linked_share": "household shared with another customer",
+        "duplicate_share": "likely duplicate record",
+        "shared_contact_share": "shares e-mail/phone with another record",
         "email_opt_in_share": "opted in to e-mail",
         "sms_opt_in_share": "opted in to text messages",
     }
@@ -37,8 +40,10 @@ def describe_coverage(kpis: dict, blank_email: tuple[int, int]) -> str:
     weakest = min(INDICATOR_KPIS, key=lambda k: kpis[k])
     return (
         f"The mean record is {share(kpis['record_quality_mean'])} complete. The weakest piece of knowledge is "
-        f"**{INDICATOR_KPIS[weakest]}** ({share(kpis[weakest])} of customers); {share(kpis['duplicate_share'])} "
-        "of records share an e-mail or phone with another record.\n\n"
+        f"**{INDICATOR_KPIS[weakest]}** ({share(kpis[weakest])} of customers). {share(kpis['duplicate_share'])} "
+        "of records are likely duplicates of another (the same person entered twice); "
+        f"{share(kpis['shared_contact_share'])} share an e-mail or phone with another record, household members "
+        "on one landline included.\n\n"
         f"- No e-mail address at all: {compare(*blank_email, 'crm_email_missing_low', better='lower')} "
         f"{share(1 - kpis['email_coverage'])} have no usable one (blank, invalid or a placeholder)."
     )
@@ -49,8 +54,37 @@ INDICATOR_KPIS = {
     "phone_coverage": "a valid phone",
     "postal_code_coverage": "a postal code",
     "vehicle_coverage": "a vehicle on file",
-    "household_linked_share": "a household link",
+    "household_known_share": "a household on file",
 }
+
+
+def contact_table(status: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~toolkit.analyses.validity.contact_status` as the report shows it: per field,
+    customers with a valid, an invalid (on file but unusable) and a missing contact."""
+    return status.assign(field=status["field"].map({"email": "e-mail", "phone": "phone"}))[
+        ["field", "valid", "valid_share", "invalid", "invalid_share", "missing", "missing_share"]
+    ]
+
+
+def describe_contacts(status: pd.DataFrame, invalid: pd.DataFrame) -> str:
+    """Invalid contacts apart from missing ones, with the commonest problems: the customer gave
+    something, so these are the cheapest records to fix."""
+    rows = status.set_index("field")
+    if not rows[["valid", "invalid", "missing"]].to_numpy().sum():
+        return "There are no customer records."
+    text = (
+        f"{rows.loc['email', 'invalid']:,} e-mails and {rows.loc['phone', 'invalid']:,} phones are on file but "
+        f"unusable; {rows.loc['email', 'missing']:,} e-mails and {rows.loc['phone', 'missing']:,} phones are "
+        "missing (blank or a placeholder such as noemail@noemail.com)."
+    )
+    if invalid.empty:
+        return text + " Every contact on file follows the rules."
+    common = invalid.groupby(["field", "problem"]).size().sort_values(ascending=False, kind="stable").head(3)
+    listed = "; ".join(f"{field}: {problem.rstrip('.')} ({n:,})" for (field, problem), n in common.items())
+    return (
+        text + " The unusable ones are the cheapest to fix — the customer gave something, usually with one typing "
+        f"slip — and all are listed with what is wrong. Commonest: {listed}."
+    )
 
 
 def describe_value(bands: pd.DataFrame, currency: str = "") -> str:
@@ -78,26 +112,42 @@ def actions(
     people: pd.DataFrame,
     board: pd.DataFrame,
     clusters: pd.DataFrame,
+    invalid: pd.DataFrame,
     fix: pd.DataFrame,
     currency: str = "",
 ) -> list[Action]:
     """What to do next: the salesperson to coach only where the evidence separates their records
     from everyone else's (``people`` is :func:`~toolkit.analyses.knowledge.salesperson_evidence`),
-    the duplicates to merge, the addresses to ask for, the valuable records to fix first (their
-    worth in ``currency``)."""
+    the duplicates to merge, the unusable contacts to correct (``invalid`` is
+    :func:`~toolkit.analyses.validity.invalid_contacts`), the addresses to ask for, the valuable
+    records to fix first (their worth in ``currency``)."""
     todo = coach(people, board)
     if len(clusters):
         merge = clusters[~clusters["survivor"]]
-        keep = clusters[clusters["survivor"]]["customer_id"].head(3).tolist()
+        sure = clusters.groupby("cluster_id")["match_probability"].min()
         todo.append(
             Action(
                 "merge_duplicates",
                 "duplicates",
                 (
-                    f"Merge **{len(merge)} duplicate records** into {clusters['cluster'].nunique()} surviving ones "
-                    f"(first survivors: {', '.join(keep)})."
+                    f"Merge **{sure.size:,} duplicate clusters** ({len(merge):,} records into their survivors): the "
+                    f"record-linkage model is at least {sure.min():.1%} sure of each (median {sure.median():.1%}). "
+                    "The list says what each pair agrees on and which record to keep."
                 ),
                 Evidence(n=len(merge)),
+            )
+        )
+    if len(invalid):
+        todo.append(
+            Action(
+                "fix_contacts",
+                "invalid_contacts",
+                (
+                    f"Correct the **{len(invalid):,} unusable contacts** on file ({(invalid['field'] == 'email').sum():,} "
+                    f"e-mails, {(invalid['field'] == 'phone').sum():,} phones): each is listed with what is wrong, "
+                    "and one call or a look at the paperwork usually fixes it."
+                ),
+                Evidence(n=len(invalid)),
             )
         )
     opted = opted_in_without_email(records)
@@ -145,7 +195,7 @@ def coach(people: pd.DataFrame, board: pd.DataFrame) -> list[Action]:
                 (
                     f"Coach **{who}{name}**: records {share(row['mean'])} complete (95% interval {interval(row)}, "
                     f"{int(row['n']):,} customers) against {share(row['rest'])} for everyone else; weakest on "
-                    f"{weakest.replace('_', ' ')} ({share(person[weakest])})."
+                    f"{INDICATOR_WORDS[weakest]} ({share(person[weakest])})."
                 ),
                 evidence_of(row, "mean"),
             )
@@ -189,11 +239,26 @@ def household_table(view: dict) -> pd.DataFrame:
     return pd.DataFrame({"measure": [k.replace("_", " ") for k in view], "count": list(view.values())})
 
 
+def invalid_reasons(invalid: pd.DataFrame) -> pd.Series:
+    """Why each contact is on the list to correct (:func:`~toolkit.analyses.validity.invalid_contacts`):
+    the field and what is wrong with it."""
+    field = invalid["field"].map({"email": "e-mail", "phone": "phone"})
+    return (field + ": " + invalid["problem"].str.rstrip(".")).astype(object)
+
+
 def describe_clusters(clusters: pd.DataFrame) -> str:
-    """How many duplicate clusters there are and how many records merging them would remove."""
+    """How many likely-duplicate clusters there are, how sure the model is, what the records
+    agree on and how many records merging them would remove."""
+    if clusters.empty:
+        return "The record-linkage model found no likely duplicates."
+    p = clusters.groupby("cluster_id")["match_probability"].min()
+    common = clusters["matched_on"].value_counts().index[0]
     return (
-        f"{clusters['cluster'].nunique()} clusters hold {len(clusters)} records; "
-        f"merging them removes {int((~clusters['survivor']).sum())} records."
+        f"{p.size:,} clusters hold {len(clusters):,} records; merging them removes "
+        f"{int((~clusters['survivor']).sum()):,} records. The model gives every link at least "
+        f"{clusters['match_probability'].min():.1%} (median {p.median():.1%}) that the two records are one person; "
+        f"most agree on {common}. Household members who share a landline, a surname or an address are not counted: "
+        "two records with different first names are never taken for one person."
     )
 
 
@@ -203,14 +268,15 @@ def describe_chosen(chosen: pd.DataFrame, who: str, years: tuple[int, int]) -> s
 
 
 def duplicate_reasons(clusters: pd.DataFrame) -> pd.Series:
-    """Why each record is in a duplicate cluster (:func:`~toolkit.analyses.knowledge.duplicate_clusters`):
-    what it shares, and which record of its cluster to keep."""
+    """Why each record is in a duplicate cluster (:func:`~toolkit.analyses.duplicates.duplicate_clusters`):
+    what it agrees on, how sure the model is, and which record of its cluster to keep."""
     if clusters.empty:
         return pd.Series(index=clusters.index, dtype=object)
-    keep = clusters[clusters["survivor"]].set_index("cluster")["customer_id"]
+    keep = clusters[clusters["survivor"]].set_index("cluster_id")["customer_id"]
     return pd.Series(
         [
-            f"{r.reason}; keep this record" if r.survivor else f"{r.reason}; merge into {keep.get(r.cluster, '')}"
+            f"same {r.matched_on} ({r.match_probability:.1%} one person); "
+            + ("keep this record" if r.survivor else f"merge into {keep.get(r.cluster_id, '')}")
             for r in clusters.itertuples()
         ],
         index=clusters.index,
