@@ -62,7 +62,7 @@ def classify_touches(
     campaign, campaign_ids = pd.factorize(out["campaign_id"])
     width = len(campaign_ids) + 1
     combo, combos = pd.factorize((subject[blank] + 1) * width + campaign[blank] + 1)
-    text = _text(
+    text = rule_text(
         subjects.array.take(combos // width - 1, allow_fill=True),
         campaign_ids.array.take(combos % width - 1, allow_fill=True),
         campaigns,
@@ -82,7 +82,7 @@ def classify_touches(
 SOURCES = ["tagged", "rule", "unclassified"]
 
 
-def _text(subject: pd.api.extensions.ExtensionArray, campaign_id, campaigns: pd.DataFrame | None) -> pd.Series:
+def rule_text(subject: pd.api.extensions.ExtensionArray, campaign_id, campaigns: pd.DataFrame | None) -> pd.Series:
     """What the rules read: the subject and the campaign's name, joined by " | "."""
     if campaigns is not None and "name" in campaigns:
         name = (

@@ -156,3 +156,63 @@ def tired_reasons(tired: pd.DataFrame) -> pd.Series:
         index=tired.index,
         dtype=object,
     )
+
+
+def describe_rule_check(accuracy: pd.DataFrame, exact: tuple[int, int], suggestions: pd.DataFrame) -> str:
+    """How well the keyword rules read the dealer's own tags (``accuracy`` is
+    :func:`~toolkit.analyses.rule_check.rule_accuracy`, ``exact`` its
+    :func:`~toolkit.analyses.rule_check.exact_share`), the tag they read worst and what to add."""
+    same, tagged = exact
+    if not tagged:
+        return (
+            "No outbound touch carries the dealer's own give/ask tags, so the keyword rules cannot be checked on "
+            "this data. Tagging a few campaigns in the CRM would show how far to trust them."
+        )
+    text = (
+        f"On the {tagged:,} outbound touches the dealer tagged itself, the keyword rules read what each gives and "
+        f"asks exactly as tagged on **{share(same / tagged)}** of them."
+    )
+    measured = accuracy[accuracy["tagged"] > 0].sort_values("recall", kind="stable")
+    if measured.empty:
+        return text
+    worst = measured.iloc[0]
+    text += (
+        f" They find **{worst['kind']}: {worst['tag']}** least often: {share(worst['recall'])} of the touches tagged "
+        f"so (95% interval {share(worst['recall_low'])}–{share(worst['recall_high'])}, {int(worst['tagged']):,} touches)."
+    )
+    if suggestions.empty:
+        return text + (
+            " No word of the subjects they miss reliably signals the tag: those touches ask or give something "
+            "their subject does not say (a review request added to a check-in, say), which only a tag can record."
+        )
+    best = suggestions.sort_values("catches", ascending=False, kind="stable").iloc[0]
+    return text + (
+        f" Adding `{best['pattern']}` to {best['kind']}: {best['tag']} in the taxonomy file would catch "
+        f"{int(best['catches']):,} of the touches they miss (the word comes with that tag on "
+        f'{share(best["precision"])} of tagged touches; for example "{best["example"]}").'
+    )
+
+
+def rule_accuracy_table(accuracy: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~toolkit.analyses.rule_check.rule_accuracy` as the report shows it: the tags with
+    anything to count, precision and recall each beside its 95% interval in words."""
+    shown = accuracy[accuracy["tagged"] + accuracy["found"] > 0]
+
+    def between(kind: str) -> list[str]:
+        return [
+            "n/a" if pd.isna(lo) else f"{share(lo, 1)}–{share(hi, 1)}"
+            for lo, hi in zip(shown[f"{kind}_low"], shown[f"{kind}_high"], strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            "kind": shown["kind"],
+            "tag": shown["tag"],
+            "tagged": shown["tagged"],
+            "found": shown["found"],
+            "precision": shown["precision"],
+            "precision_interval": between("precision"),
+            "recall": shown["recall"],
+            "recall_interval": between("recall"),
+        }
+    ).reset_index(drop=True)
