@@ -74,10 +74,28 @@ def test_the_sample_duplicates_are_the_planted_second_records():
 def test_no_two_records_means_no_clusters():
     one = people_with_duplicates(1, seed=1, duplicate_share=0)[0]
     clusters = duplicates.duplicate_clusters(knowledge.customer_records(one, NO_VEHICLES))
-    assert clusters.empty and list(clusters.columns) == duplicates.CLUSTER_COLUMNS
+    assert clusters.empty and clusters.dtypes.astype(str).to_dict() == duplicates.CLUSTER_COLUMNS
+    records = knowledge.customer_records(one.assign(email_opt_in=True, sms_opt_in=False), NO_VEHICLES)
+    k = knowledge.kpis(records, clusters)
+    assert k["duplicate_share"] == 0
 
 
 def test_nicknames_name_one_person():
     names = duplicates.nicknames()
     assert names["bill"] == "william" and names["peggy"] == "margaret"
     assert all(formal not in names for formal in names.values())  # a formal name is never itself a nickname
+
+
+def test_the_prior_counts_sure_pairs_and_never_reaches_zero():
+    table = pd.DataFrame(
+        {
+            "email": ["a@x.com", "a@x.com", None, None],
+            "first_name": ["ann", "ann", "bob", "bob"],
+            "last_name": ["lee", "lee", "fox", "fox"],
+            "phone": ["4155552671", "4155552671", "4155550000", None],
+        }
+    )
+    # one sure pair (the same e-mail, and the same name and phone: counted once) of six pairs
+    assert duplicates.match_prior(table) == pytest.approx(1 / duplicates.SURE_PAIRS_RECALL / 6)
+    strangers = table.assign(email=[None] * 4, phone=[None] * 4)
+    assert duplicates.match_prior(strangers) == pytest.approx(1 / 6)

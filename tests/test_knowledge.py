@@ -66,7 +66,7 @@ def test_duplicate_clusters_handle_case_spaces_prefixes_and_household_phones(han
     survivors = set(c.loc[c["survivor"], "customer_id"])
     assert survivors == {"C1", "C4"}  # C1 most complete; C4 has the sale (C5 is as complete)
     assert (c["match_probability"] >= duplicates.MATCH_PROBABILITY).all()
-    assert set(c.loc[c["customer_id"] == "C5", "matched_on"].iloc[0].split(", ")) >= {"first_name", "phone"}
+    assert set(c.loc[c["customer_id"] == "C5", "matched_on"].iloc[0].split(", ")) >= {"first name", "phone"}
 
 
 def test_household_view_and_unknown_owner(hand):

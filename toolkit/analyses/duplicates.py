@@ -28,7 +28,14 @@ import pandas as pd
 from toolkit import joins, resources
 
 MATCH_PROBABILITY = 0.95  # a pair at least this likely to be one person is a likely duplicate
-FIELDS = ("first_name", "last_name", "email", "phone", "postal_code", "address")
+FIELDS = {  # the fields compared, and how the duplicates list names them
+    "first_name": "first name",
+    "last_name": "last name",
+    "email": "e-mail",
+    "phone": "phone",
+    "postal_code": "postal code",
+    "address": "address",
+}
 UNIQUE_PAIRS_SAMPLED = 400_000  # random pairs that teach the model how often strangers agree
 MEMORY_LIMIT = "1GB"  # DuckDB's own limit: otherwise it takes most of the machine at 200,000 customers
 SEED = 20241  # the random pairs are drawn reproducibly: the same data gives the same clusters
@@ -56,8 +63,16 @@ STRANGERS = {
     "postal_code": (0.02, 0.98),
     "address": (1e-5, 1e-4, 0.99989),
 }
+SURE_PAIRS_RECALL = 0.8  # the share of all duplicates that share an e-mail, or a full name and a phone
 LEARN_FROM = 1_000  # records needed to learn how often strangers agree from the dealer's own
-CLUSTER_COLUMNS = ["cluster_id", "customer_id", "match_probability", "matched_on", "survivor", "record_quality"]
+CLUSTER_COLUMNS = {  # the columns of duplicate_clusters, with their types
+    "cluster_id": "int64",
+    "customer_id": "str",
+    "match_probability": "float64",
+    "matched_on": "str",
+    "survivor": "bool",
+    "record_quality": "float64",
+}
 
 
 @cache
@@ -134,11 +149,30 @@ def _comparisons(with_address: bool) -> list:
     ]
 
 
-def _settings(with_address: bool):
+def match_prior(table: pd.DataFrame) -> float:
+    """How likely two records drawn at random are one person, before comparing them: the pairs
+    that share an e-mail, or a full name and a phone (near-certain duplicates), taken as
+    :data:`SURE_PAIRS_RECALL` of all duplicates, over all pairs; at least one pair's worth, so a
+    file with no such pair still has a prior."""
+
+    def pairs(*columns: str) -> int:
+        keyed = table.dropna(subset=list(columns))
+        sizes = keyed.groupby(list(columns)).size().to_numpy()
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    n = len(table)
+    sure = (
+        pairs("email") + pairs("first_name", "last_name", "phone") - pairs("email", "first_name", "last_name", "phone")
+    )
+    return max(sure / SURE_PAIRS_RECALL, 1) / max(n * (n - 1) / 2, 1)
+
+
+def _settings(table: pd.DataFrame, with_address: bool):
     from splink import SettingsCreator
 
     return SettingsCreator(
         link_type="dedupe_only",
+        probability_two_random_records_match=match_prior(table),
         comparisons=_comparisons(with_address),
         blocking_rules_to_generate_predictions=_blocking(),
         retain_matching_columns=False,
@@ -165,7 +199,7 @@ def duplicate_clusters(records: pd.DataFrame, sales: pd.DataFrame | None = None)
     the one with sales, then the oldest); and ``record_quality``. Largest clusters first."""
     pairs = likely_duplicate_pairs(records)
     if pairs.empty:
-        return pd.DataFrame(columns=CLUSTER_COLUMNS)
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in CLUSTER_COLUMNS.items()})
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -197,7 +231,7 @@ def duplicate_clusters(records: pd.DataFrame, sales: pd.DataFrame | None = None)
     )
     out["survivor"] = ~out["_cluster"].duplicated()
     out["cluster_id"] = out.groupby("_cluster", sort=False).ngroup() + 1
-    return out[CLUSTER_COLUMNS].reset_index(drop=True)
+    return out[list(CLUSTER_COLUMNS)].reset_index(drop=True)
 
 
 def clusters_of(clusters: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
@@ -211,12 +245,12 @@ def likely_duplicate_pairs(records: pd.DataFrame) -> pd.DataFrame:
     """Every pair of customer records the model finds at least :data:`MATCH_PROBABILITY` likely
     to be one person: ``customer_id_l``, ``customer_id_r``, ``match_probability`` and
     ``matched_on`` (the fields whose agreement counts for the match, e.g.
-    ``"first_name, email, postal_code"``). Empty when fewer than two records can be compared."""
+    ``"first name, e-mail, postal code"``). Empty when fewer than two records can be compared."""
     table = linkage_input(records)
     if len(table) < 2:
         return pd.DataFrame(columns=["customer_id_l", "customer_id_r", "match_probability", "matched_on"])
     import duckdb
-    from splink import DuckDBAPI, Linker, block_on
+    from splink import DuckDBAPI, Linker
 
     with_address = bool(table["address"].notna().any())
     quiet = logging.getLogger("splink")
@@ -226,11 +260,8 @@ def likely_duplicate_pairs(records: pd.DataFrame) -> pd.DataFrame:
             DuckDBAPI(duckdb.connect(config={"memory_limit": MEMORY_LIMIT})).register(
                 table if with_address else table.drop(columns="address")
             ),
-            _settings(with_address),
+            _settings(table, with_address),
             log_level=None,
-        )
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("email"), block_on("first_name", "last_name", "phone")], recall=0.8
         )
         if len(table) >= LEARN_FROM:
             linker.training.estimate_u_using_random_sampling(max_pairs=UNIQUE_PAIRS_SAMPLED, seed=SEED)
@@ -244,6 +275,6 @@ def likely_duplicate_pairs(records: pd.DataFrame) -> pd.DataFrame:
             "customer_id_l": pairs["unique_id_l"].astype("str"),
             "customer_id_r": pairs["unique_id_r"].astype("str"),
             "match_probability": pairs["match_probability"].astype(float),
-            "matched_on": [", ".join(f for f, a in zip(fields, row) if a) for row in agree],
+            "matched_on": [", ".join(FIELDS[f] for f, a in zip(fields, row, strict=True) if a) for row in agree],
         }
     )

@@ -121,35 +121,7 @@ def actions(
     the duplicates to merge, the unusable contacts to correct (``invalid`` is
     :func:`~toolkit.analyses.validity.invalid_contacts`), the addresses to ask for, the valuable
     records to fix first (their worth in ``currency``)."""
-    todo = coach(people, board)
-    if len(clusters):
-        merge = clusters[~clusters["survivor"]]
-        sure = clusters.groupby("cluster_id")["match_probability"].min()
-        todo.append(
-            Action(
-                "merge_duplicates",
-                "duplicates",
-                (
-                    f"Merge **{sure.size:,} duplicate clusters** ({len(merge):,} records into their survivors): the "
-                    f"record-linkage model is at least {sure.min():.1%} sure of each (median {sure.median():.1%}). "
-                    "The list says what each pair agrees on and which record to keep."
-                ),
-                Evidence(n=len(merge)),
-            )
-        )
-    if len(invalid):
-        todo.append(
-            Action(
-                "fix_contacts",
-                "invalid_contacts",
-                (
-                    f"Correct the **{len(invalid):,} unusable contacts** on file ({(invalid['field'] == 'email').sum():,} "
-                    f"e-mails, {(invalid['field'] == 'phone').sum():,} phones): each is listed with what is wrong, "
-                    "and one call or a look at the paperwork usually fixes it."
-                ),
-                Evidence(n=len(invalid)),
-            )
-        )
+    todo = coach(people, board) + record_fixes(clusters, invalid)
     opted = opted_in_without_email(records)
     if len(opted):
         todo.append(
@@ -174,6 +146,42 @@ def actions(
                     f"{money(fix['value'].sum(), currency)} together): {top}."
                 ),
                 Evidence(n=len(fix)),
+            )
+        )
+    return todo
+
+
+def record_fixes(clusters: pd.DataFrame, invalid: pd.DataFrame) -> list[Action]:
+    """The duplicate clusters to merge, with how sure the record-linkage model is of them, and the
+    unusable contacts to correct (:func:`~toolkit.analyses.validity.invalid_contacts`)."""
+    todo = []
+    if len(clusters):
+        merge = clusters[~clusters["survivor"]]
+        sure = clusters.groupby("cluster_id")["match_probability"].min()
+        todo.append(
+            Action(
+                "merge_duplicates",
+                "duplicates",
+                (
+                    f"Merge **{sure.size:,} duplicate clusters** ({len(merge):,} records into their survivors): the "
+                    f"record-linkage model is at least {sure.min():.1%} sure of each (median {sure.median():.1%}). "
+                    "The list says what each pair agrees on and which record to keep."
+                ),
+                Evidence(n=len(merge)),
+            )
+        )
+    if len(invalid):
+        emails, phones = (int((invalid["field"] == f).sum()) for f in ("email", "phone"))
+        todo.append(
+            Action(
+                "fix_contacts",
+                "invalid_contacts",
+                (
+                    f"Correct the **{len(invalid):,} unusable contacts** on file ({emails:,} e-mails, {phones:,} "
+                    "phones): each is listed with what is wrong, and one call or a look at the paperwork usually "
+                    "fixes it."
+                ),
+                Evidence(n=len(invalid)),
             )
         )
     return todo
