@@ -237,3 +237,15 @@ def test_the_re_engage_list_holds_customers_who_never_engaged():
     )
     out = engagement.lapsed(scores, customers)
     assert out["customer_id"].tolist() == ["C1", "C2"] and out["reachable"].tolist() == [True, False]
+
+
+def test_a_group_is_checked_out_of_sample_on_a_random_draw_of_its_customers(monkeypatch):
+    frame = store(n=3000, lift={"clinic": 1.5})
+    model = engagement.fit_revenue_model(frame)
+    monkeypatch.setattr(engagement, "CV_CUSTOMERS", 1000)  # as if this store were a 200,000-customer group
+    drawn = engagement.fit_revenue_model(frame)
+    again = engagement.fit_revenue_model(frame)
+    assert drawn.deviance_holdout != model.deviance_holdout  # a third of the customers, so not the same figure
+    assert (drawn.deviance_holdout, drawn.deviance_baseline) == (again.deviance_holdout, again.deviance_baseline)
+    assert drawn.beats_baseline  # the planted effect still shows on the draw
+    assert drawn.coefficients.equals(model.coefficients)  # estimates still use every customer

@@ -75,13 +75,14 @@ def tagged_texts(classified: pd.DataFrame, campaigns: pd.DataFrame | None, rules
     """The distinct (subject, campaign) texts of the touches that carry tags in the data
     (``tag_source`` "tagged" in :func:`~toolkit.analyses.taxonomy.classify_touches`), with the
     dealer's tags, the rules' tags and ``touches`` (how many touches each stands for)."""
-    tagged = classified[classified["tag_source"] == "tagged"]
-    combos = (
-        tagged.groupby(["subject", "campaign_id", "gives", "asks"], dropna=False, sort=False)
-        .size()
-        .rename("touches")
-        .reset_index()
-    )
+    key = np.zeros(len(classified), np.int64)
+    for column in ("subject", "campaign_id", "gives", "asks"):  # one integer per distinct combination
+        code, uniques = pd.factorize(classified[column])
+        key = key * (len(uniques) + 1) + code + 1
+    tagged = np.flatnonzero((classified["tag_source"] == "tagged").to_numpy())
+    _, first, counts = np.unique(key[tagged], return_index=True, return_counts=True)
+    combos = classified.iloc[tagged[first]][["subject", "campaign_id", "gives", "asks"]].reset_index(drop=True)
+    combos["touches"] = counts
     combos["text"] = rule_text(combos["subject"].array, combos["campaign_id"].array, campaigns)
     combos["rule_gives"], combos["rule_asks"] = classify_text(combos["text"], rules)
     return combos
