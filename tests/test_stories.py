@@ -404,6 +404,7 @@ def test_the_value_of_knowing_a_customer_is_hedged_when_the_bands_overlap():
         }
     )
     text = knowledge_story.describe_value(bands)
+    assert text.startswith("Among customers who bought here, those with **good (80%+)** records")
     assert "1,200 of service revenue on average (95% interval 1,100 to 1,300)" in text
     assert "within noise of each other" in text
     apart = bands.assign(revenue_high=[1000.0, 1300.0])
@@ -433,3 +434,20 @@ def test_a_list_summary_says_what_the_list_shows():
     spread = pd.Series(["S4"] * 24 + ["S1"] * 20 + ["S2"] * 20 + ["S3"] * 20 + ["S5"] * 16)
     assert engagement_story.whose(spread) == ", spread over 5 salespeople (the largest share, 24%, with S4)"
     assert engagement_story.whose(pd.Series([pd.NA, pd.NA], dtype="str")) == ""
+
+
+def test_the_record_inspector_names_what_is_known_as_a_dealer_says_it():
+    record = {
+        "customer_id": "C1",
+        "found": True,
+        "email": "a***@e***.com",
+        "phone": None,
+        "known": ["email_valid", "household_known"],
+        "missing": ["phone_valid", "postal_valid", "has_vehicle"],
+        "record_quality": 0.4,
+        "vehicles": 0,
+        "likely_duplicates": ["C9"],
+    }
+    text = knowledge_story.describe_record(record)
+    assert "- Known: e-mail, household\n- Missing: phone, postal code, vehicle\n" in text
+    assert "phone none on file" in text and text.endswith("Likely duplicates: C9")

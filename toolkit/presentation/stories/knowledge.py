@@ -97,7 +97,7 @@ def describe_value(bands: pd.DataFrame, currency: str = "") -> str:
     apart = low["revenue_high"] < high["revenue_low"] or high["revenue_high"] < low["revenue_low"]
     noise = "" if apart else " The two revenue figures are within noise of each other (their 95% intervals overlap)."
     return (
-        f"Customers with **{high['quality_band']}** records brought in {money(high['service_revenue'], currency)} of "
+        f"Among customers who bought here, those with **{high['quality_band']}** records brought in {money(high['service_revenue'], currency)} of "
         f"service revenue on average (95% interval {money(high['revenue_low'], currency)} to "
         f"{money(high['revenue_high'], currency)}) and {share(high['repurchase_share'])} bought again; those with "
         f"**{low['quality_band']}** records brought {money(low['service_revenue'], currency)} "
@@ -237,7 +237,8 @@ def describe_record(record: dict) -> str:
     return (
         f"**{record['customer_id']}** — record {record['record_quality']:.0%} complete; e-mail {email}, "
         f"phone {phone}, {record['vehicles']} vehicle(s) on file.\n\n"
-        f"- Known: {', '.join(record['known']) or 'nothing'}\n- Missing: {', '.join(record['missing']) or 'nothing'}\n"
+        f"- Known: {', '.join(INDICATOR_WORDS[k] for k in record['known']) or 'nothing'}\n"
+        f"- Missing: {', '.join(INDICATOR_WORDS[k] for k in record['missing']) or 'nothing'}\n"
         f"- Likely duplicates: {dupes}"
     )
 
