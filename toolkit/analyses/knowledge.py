@@ -120,7 +120,9 @@ def household_view(records: pd.DataFrame, vehicles: pd.DataFrame) -> dict:
         "customers": len(records),
         "not_linked_to_a_household": int((~records["household_linked"]).sum()),
         "no_vehicle_on_file": int((~records["has_vehicle"]).sum()),
-        "vehicles_with_unknown_owner": int((~vehicles["customer_id"].isin(records["customer_id"])).sum()),
+        "vehicles_with_unknown_owner": int(
+            (joins.positions(vehicles["customer_id"], records["customer_id"]) < 0).sum()
+        ),
         "households": int(records.loc[records["household_linked"], "household_id"].nunique()),
     }
 
@@ -211,12 +213,9 @@ def fix_first(records: pd.DataFrame, value: pd.DataFrame, below: float = 0.6) ->
     """Every customer whose record quality is below ``below``, most valuable first: what is
     missing for each."""
     poor = value[value["record_quality"] < below].sort_values("value", ascending=False, kind="stable")
-    missing = records.set_index("customer_id")[INDICATORS]
-    poor = poor.assign(
-        missing=[
-            ", ".join(INDICATOR_WORDS[c] for c in INDICATORS if not missing.loc[cid, c]) for cid in poor["customer_id"]
-        ]
-    )
+    known = records[INDICATORS].to_numpy(bool)[joins.positions(poor["customer_id"], records["customer_id"])]
+    words = np.array([INDICATOR_WORDS[c] for c in INDICATORS])
+    poor = poor.assign(missing=[", ".join(words[~row]) for row in known])
     return poor[["customer_id", "salesperson_id", "value", "record_quality", "missing"]].reset_index(drop=True)
 
 
