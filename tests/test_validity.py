@@ -85,7 +85,8 @@ def test_each_invalid_contact_says_what_is_wrong():
         },
         dtype="str",
     )
-    got = validity.invalid_contacts(customers)
+    checked = validity.checked_contacts(customers)
+    got = validity.invalid_contacts(checked)
     assert got[["customer_id", "field"]].values.tolist() == [
         ["C1", "email"],
         ["C4", "email"],
@@ -96,9 +97,9 @@ def test_each_invalid_contact_says_what_is_wrong():
     assert "two periods" in problems["C1email"] and "period" in problems["C4email"]
     assert problems["C2phone"] == "area code starts with 0 or 1"
     assert problems["C3phone"].startswith("area code of the N11 kind")
-    masked = validity.invalid_contacts(customers, masked=True)
+    masked = validity.invalid_contacts(checked, masked=True)
     assert masked["value"].tolist() == ["c1@example.invalid", "c4@example.invalid", "tel-C2", "tel-C3"]
-    status = validity.contact_status(customers).set_index("field")
+    status = validity.contact_status(checked).set_index("field")
     assert status.loc["email", ["valid", "invalid", "missing"]].tolist() == [1, 2, 1]
     assert status.loc["phone", ["valid", "invalid", "missing"]].tolist() == [1, 2, 1]
     assert status.loc["phone", "invalid_share"] == pytest.approx(0.5)
@@ -118,3 +119,9 @@ def test_the_rules_agree_with_email_validator_on_what_they_accept():
     for value, expected in EMAILS.items():
         if expected == "valid":
             email_validator.validate_email(value.strip().lower(), check_deliverability=False)
+
+
+def test_a_file_whose_contacts_all_work_has_nothing_to_correct():
+    customers = pd.DataFrame({"customer_id": ["C1"], "email": ["ok@gmail.com"], "phone": ["415-555-2671"]}, dtype="str")
+    got = validity.invalid_contacts(validity.checked_contacts(customers))
+    assert got.empty and list(got.columns) == ["customer_id", "field", "value", "problem"]

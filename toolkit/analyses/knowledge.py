@@ -46,11 +46,10 @@ BAND_LABELS = ["poor (<40%)", "thin (40-59%)", "fair (60-79%)", "good (80%+)"]
 
 
 def customer_records(customers: pd.DataFrame, vehicles: pd.DataFrame) -> pd.DataFrame:
-    """One row per customer with the normalised e-mail and phone, each of the five indicators,
-    the vehicle count and the record-quality score (mean of the indicators)."""
-    out = customers.copy()
-    out["email_normal"] = validity.normal_email(out["email"])
-    out["phone_normal"] = validity.normal_phone(out["phone"])
+    """One row per customer with its contacts checked
+    (:func:`~toolkit.analyses.validity.checked_contacts`), each of the five indicators, the
+    vehicle count and the record-quality score (mean of the indicators)."""
+    out = validity.checked_contacts(customers)
     out["email_valid"] = out["email_normal"].notna()
     out["phone_valid"] = out["phone_normal"].notna()
     out["postal_valid"] = out["postal_code"].astype("str").str.strip().str.match(POSTAL_RE).fillna(False).astype(bool)

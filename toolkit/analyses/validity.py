@@ -138,6 +138,23 @@ def normal_phone(phone: pd.Series) -> pd.Series:
     return digits.where(phone_problem(digits) == "")
 
 
+def checked_contacts(customers: pd.DataFrame) -> pd.DataFrame:
+    """``customers`` with each contact checked once: ``email_status`` and ``phone_status``
+    (valid, invalid or missing), ``email_normal`` and ``phone_normal`` (NA unless valid) and
+    ``phone_problem`` (why an invalid phone is, in words)."""
+    digits = _phone_digits(customers["phone"])
+    problem = phone_problem(digits)
+    out = customers.copy()
+    out["email_status"] = email_status(customers["email"])
+    out["email_normal"] = _trimmed_lower(customers["email"]).where(out["email_status"] == "valid")
+    out["phone_problem"] = problem
+    out["phone_status"] = pd.Series(
+        np.select([problem.isna(), problem == ""], ["missing", "valid"], "invalid"), index=customers.index, dtype="str"
+    )
+    out["phone_normal"] = digits.where(problem == "")
+    return out
+
+
 def email_problem(email: str) -> str:
     """Why one e-mail that breaks the rules does, in words (``email-validator``'s, without any
     network lookup); the contract's own rule when the library would accept it."""
@@ -153,14 +170,15 @@ def email_problem(email: str) -> str:
     return "The address holds characters outside a-z, digits and the allowed punctuation."
 
 
-def invalid_contacts(customers: pd.DataFrame, masked: bool = False) -> pd.DataFrame:
+def invalid_contacts(checked: pd.DataFrame, masked: bool = False) -> pd.DataFrame:
     """Every e-mail and phone on file that breaks the rules — the cheapest records to fix, since
     the customer gave something: ``customer_id``, ``field`` (``email`` or ``phone``), ``value``
-    as stored (its pseudonym when ``masked``) and ``problem`` in words. E-mails first."""
-    rows = []
-    emails = customers[email_status(customers["email"]) == "invalid"]
-    if len(emails):
-        rows.append(
+    as stored (its pseudonym when ``masked``) and ``problem`` in words. E-mails first.
+    ``checked`` is :func:`checked_contacts`."""
+    emails = checked[checked["email_status"] == "invalid"]
+    phones = checked[checked["phone_status"] == "invalid"]
+    out = pd.concat(
+        [
             pd.DataFrame(
                 {
                     "customer_id": emails["customer_id"],
@@ -168,44 +186,34 @@ def invalid_contacts(customers: pd.DataFrame, masked: bool = False) -> pd.DataFr
                     "value": emails["email"],
                     "problem": [email_problem(v) for v in emails["email"].astype("str")],
                 }
-            )
-        )
-    problem = phone_problem(_phone_digits(customers["phone"]))
-    bad = problem.notna() & (problem != "")
-    if bad.any():
-        rows.append(
+            ),
             pd.DataFrame(
                 {
-                    "customer_id": customers.loc[bad, "customer_id"],
+                    "customer_id": phones["customer_id"],
                     "field": "phone",
-                    "value": customers.loc[bad, "phone"],
-                    "problem": problem[bad],
+                    "value": phones["phone"],
+                    "problem": phones["phone_problem"],
                 }
-            )
-        )
-    if not rows:
-        return pd.DataFrame(columns=["customer_id", "field", "value", "problem"])
-    out = pd.concat(rows, ignore_index=True).astype("str")
+            ),
+        ],
+        ignore_index=True,
+    ).astype("str")
     if masked:
         pseudonyms = {f: privacy.customer_pseudonyms(out["customer_id"], f) for f in ("email", "phone")}
         out["value"] = pseudonyms["email"].where(out["field"] == "email", pseudonyms["phone"])
     return out
 
 
-def contact_status(customers: pd.DataFrame) -> pd.DataFrame:
+def contact_status(checked: pd.DataFrame) -> pd.DataFrame:
     """Per contact field (e-mail, phone): customers whose contact is valid, invalid (on file
-    but breaking the rules) and missing, as counts and shares of all customers."""
+    but breaking the rules) and missing, as counts and shares of all customers. ``checked`` is
+    :func:`checked_contacts`."""
     counts = (
-        pd.DataFrame(
-            {
-                "email": email_status(customers["email"]).value_counts(),
-                "phone": phone_status(customers["phone"]).value_counts(),
-            }
-        )
+        pd.DataFrame({"email": checked["email_status"].value_counts(), "phone": checked["phone_status"].value_counts()})
         .reindex(list(STATUSES), fill_value=0)
         .fillna(0)
         .astype(int)
         .T
     )
-    shares = (counts.div(max(len(customers), 1))).add_suffix("_share")
+    shares = (counts.div(max(len(checked), 1))).add_suffix("_share")
     return pd.concat([counts, shares], axis=1).rename_axis("field").reset_index()
