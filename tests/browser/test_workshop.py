@@ -29,8 +29,15 @@ def workshop(tmp_path_factory):
 
 
 def kernels(proc) -> int:
-    """The kernels the workshop's server is running now."""
-    return sum("ipykernel" in " ".join(child.cmdline()) for child in psutil.Process(proc.pid).children(recursive=True))
+    """The kernels the workshop's server is running now; one that has just exited (a zombie not
+    yet reaped, or gone) is not running."""
+    running = 0
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            running += "ipykernel" in " ".join(child.cmdline())
+        except psutil.NoSuchProcess:  # ZombieProcess included
+            continue
+    return running
 
 
 def settled_kernels(proc, quiet: float = 5.0, timeout: float = 120.0) -> int:
