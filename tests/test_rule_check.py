@@ -93,3 +93,19 @@ def test_the_shipped_rules_read_the_sample_tags_and_its_give_ask_ratio():
     )
     true_ratio = reciprocity.kpis(reciprocity.touch_balance(known), audit.offers, audit.streaks)["give_ask_ratio"]
     assert audit.kpis["give_ask_ratio"] == pytest.approx(true_ratio, abs=0.03)
+
+
+def test_the_rule_check_in_words_when_the_rules_miss_nothing_and_when_they_miss(texts):
+    from toolkit.presentation.stories import reciprocity as story
+
+    accuracy = rule_check.rule_accuracy(texts, RULES)
+    suggestions = rule_check.suggested_rules(texts, RULES)
+    text = story.describe_rule_check(accuracy, rule_check.exact_share(texts), suggestions)
+    assert text.startswith("On the 7 outbound touches the dealer tagged itself")
+    assert "exactly as tagged on **57%** of them" in text and "**asks: appointment** least often: 60%" in text
+    assert r"Adding `\bchange\b` to asks: appointment in the taxonomy file would catch 2" in text
+    perfect = accuracy.assign(recall=1.0, recall_low=0.9, recall_high=1.0)
+    assert story.describe_rule_check(perfect, (7, 7), suggestions.iloc[:0]).endswith(
+        "They find every tag the dealer used wherever the dealer used it."
+    )
+    assert "cannot be checked" in story.describe_rule_check(accuracy.iloc[:0], (0, 0), suggestions.iloc[:0])

@@ -176,6 +176,8 @@ def describe_rule_check(accuracy: pd.DataFrame, exact: tuple[int, int], suggesti
     if measured.empty:
         return text
     worst = measured.iloc[0]
+    if worst["recall"] == 1:
+        return text + " They find every tag the dealer used wherever the dealer used it."
     text += (
         f" They find **{worst['kind']}: {worst['tag']}** least often: {share(worst['recall'])} of the touches tagged "
         f"so (95% interval {share(worst['recall_low'])}–{share(worst['recall_high'])}, {int(worst['tagged']):,} touches)."
