@@ -127,9 +127,13 @@ def phone_problem(digits: pd.Series) -> pd.Series:
 
 def phone_status(phone: pd.Series) -> pd.Series:
     """Per value: ``"valid"``, ``"invalid"`` or ``"missing"`` (blank or no digits at all)."""
-    problem = phone_problem(_phone_digits(phone))
+    return _status_of(phone_problem(_phone_digits(phone)))
+
+
+def _status_of(problem: pd.Series) -> pd.Series:
+    """valid / invalid / missing from :func:`phone_problem`'s answer."""
     status = np.select([problem.isna(), problem == ""], ["missing", "valid"], "invalid")
-    return pd.Series(status, index=phone.index, dtype="str")
+    return pd.Series(status, index=problem.index, dtype="str")
 
 
 def normal_phone(phone: pd.Series) -> pd.Series:
@@ -148,9 +152,7 @@ def checked_contacts(customers: pd.DataFrame) -> pd.DataFrame:
     out["email_status"] = email_status(customers["email"])
     out["email_normal"] = _trimmed_lower(customers["email"]).where(out["email_status"] == "valid")
     out["phone_problem"] = problem
-    out["phone_status"] = pd.Series(
-        np.select([problem.isna(), problem == ""], ["missing", "valid"], "invalid"), index=customers.index, dtype="str"
-    )
+    out["phone_status"] = _status_of(problem)
     out["phone_normal"] = digits.where(problem == "")
     return out
 
