@@ -124,16 +124,18 @@ def read_raw(path: Path, problems: list[Problem], encoding: str | None = None) -
             problems.append(Problem(path.name, None, f"a readable Parquet file ({type(exc).__name__}: {exc})"))
             return None
     if path.suffix.lower() == ".xlsx":
-        return _read_excel(path, problems)
+        return read_excel(path, problems)
     text = _decoded(path, problems, encoding)
     if text is None:
         return None
-    return _read_csv_text(path, text, problems)
+    return read_csv_text(path, text, problems)
 
 
-def _read_excel(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
+def read_excel(path: Path, problems: list[Problem], sheet: str | int = 0) -> pd.DataFrame | None:
+    """A workbook's sheet (the first unless ``sheet`` names one) as text cells, or None after a
+    problem. Read by pandas' calamine engine, which reads .xlsx, .xlsm and .xls."""
     try:
-        df = pd.read_excel(path, engine="calamine", dtype="str", keep_default_na=False, na_values=[""])
+        df = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype="str", keep_default_na=False, na_values=[""])
     except Exception as exc:  # calamine raises its own types for a damaged workbook
         problems.append(Problem(path.name, None, f"a readable Excel workbook ({type(exc).__name__}: {exc})"))
         return None
@@ -188,11 +190,11 @@ def delimiter_of(header: str) -> str:
     return max(DELIMITERS, key=lambda d: (len(_fields(header, d)), d == ","))
 
 
-def _read_csv_text(path: Path, text: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """A CSV file's text as cells (the delimiter from :func:`delimiter_of`); a column named twice or
-    a header row repeated inside the file is a problem."""
+def read_csv_text(path: Path, text: str, problems: list[Problem], delimiter: str | None = None) -> pd.DataFrame | None:
+    """A CSV file's text as cells (the delimiter given, else from :func:`delimiter_of`); a column
+    named twice or a header row repeated inside the file is a problem."""
     first = next((line.rstrip("\r") for line in text.split("\n", 50) if line.strip()), "")
-    delimiter = delimiter_of(first)
+    delimiter = delimiter or delimiter_of(first)
     names = [c.strip() for c in _fields(first, delimiter)]
     twice = sorted({n for n in names if names.count(n) > 1 and n})
     if twice:
@@ -258,6 +260,12 @@ def read_table(path: Path, table: schema.Table, problems: list[Problem], setting
     raw = read_raw(path, problems, settings.get("encoding"))
     if raw is None:
         return None
+    return typed_table(raw, path, table, problems, settings)
+
+
+def typed_table(raw: pd.DataFrame, path: Path, table: schema.Table, problems: list[Problem], settings: dict):
+    """A table's text cells (``raw``, read from ``path``) parsed into typed columns and checked
+    against the contract, or None when a required column is missing. Problems name ``path``."""
     missing = [c for c in table.required if c not in raw.columns]
     if missing:
         problems.append(
