@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add in (_add_demo, _add_render, _add_batch, _add_lab, _add_workshop, _add_validate, _add_sample, _add_holdout):
+    for add in (_add_demo, _add_render, _add_batch, _add_lab, _add_workshop, _add_validate, _add_import, _add_sample, _add_holdout):
         add(sub)
     return parser
 
@@ -172,6 +172,21 @@ def _add_validate(sub) -> None:
     p.add_argument("data", help="the dealer's data folder")
 
 
+def _add_import(sub) -> None:
+    p = sub.add_parser(
+        "import",
+        help="turn a folder of DMS/CRM exports into a data folder",
+        description="Read a folder of a dealer's own exports (CSV in any common encoding or delimiter, Excel), "
+        "recognise the table each holds, map its columns and values to the data contract and write OUT as a data "
+        "folder with the mapping used (OUT/mapping.toml). SOURCE is only read. When an export cannot be "
+        "converted, only OUT/mapping-draft.toml is written, saying what it still needs (exit 2).",
+    )
+    p.add_argument("source", help="the folder of exports")
+    p.add_argument("--out", required=True, help="the data folder to write (new, empty or an earlier import)")
+    p.add_argument("--mapping", help="a mapping file (an earlier mapping.toml, edited) to use instead of suggestions")
+    p.add_argument("--name", help="the dealership's name, when SOURCE has no dealer.toml")
+
+
 def _add_sample(sub) -> None:
     p = sub.add_parser(
         "sample",
@@ -272,6 +287,26 @@ def _cmd_validate(args) -> int:
     return EXIT_OK
 
 
+def _cmd_import(args) -> int:
+    from toolkit.inputs import importing
+
+    source, out = Path(args.source), Path(args.out)
+    mapping = Path(args.mapping) if args.mapping else None
+    importing.check_folders(source, out)
+    name = args.name
+    if not name and importing.name_needed(source, mapping) and sys.stdin.isatty():
+        name = input("The dealership's name (for dealer.toml): ").strip() or None
+    try:
+        result = importing.imported(source, mapping, name)
+    except importing.UnfinishedImport as exc:
+        draft = importing.write_draft(exc.draft, out)
+        exc.after = f"nothing imported; the mapping so far, with what each export still needs, is in {draft}"
+        raise
+    importing.write_import(result, out)
+    print("\n".join(importing.summary_lines(result, out)))
+    return EXIT_OK
+
+
 def _cmd_sample(args) -> int:
     from toolkit.sample import write_sample
 
@@ -364,6 +399,7 @@ COMMANDS = {
     "lab": _cmd_lab,
     "workshop": _cmd_workshop,
     "validate": _cmd_validate,
+    "import": _cmd_import,
     "sample": _cmd_sample,
     "holdout": _cmd_holdout,
     "render": _cmd_render,

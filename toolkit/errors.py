@@ -45,11 +45,12 @@ class DataError(ToolkitError):
 
     folder: str
     problems: list[Problem] = field(default_factory=list)
+    after: str = ""  # a closing line: what the user can do next
 
     def __str__(self) -> str:
         n = len(self.problems)
         head = f"{self.folder}: {n} problem{'s' if n != 1 else ''} in the data"
-        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
+        return "\n".join([head, *(f"  - {p}" for p in self.problems), *([self.after] if self.after else [])])
 
 
 class RenderError(ToolkitError):

@@ -19,6 +19,8 @@ from toolkit.errors import Problem
 from toolkit.inputs import schema
 
 MAX_ROWS_SHOWN = 5
+LINE_SUFFIXES = (".csv", ".txt", ".tsv")  # text files, whose rows are counted in lines
+HEADED_SUFFIXES = (*LINE_SUFFIXES, ".xlsx", ".xlsm", ".xls")  # files whose first line or row is the header
 
 
 FUTURE_GAP_DAYS = 366  # a date this far beyond all the others in its column is a typo
@@ -29,7 +31,7 @@ def _row_labels(path: Path, raw: pd.Series, index: pd.Index) -> list[int]:
     lines = raw.attrs.get("lines")  # set when a CSV record spans lines or lines are blank
     if lines is not None:
         return [int(lines[i]) for i in index]
-    offset = 2 if path.suffix.lower() == ".csv" else 1  # CSV: the header is line 1
+    offset = 2 if path.suffix.lower() in HEADED_SUFFIXES else 1  # the header is line or row 1
     return [int(i) + offset for i in index]
 
 
@@ -39,7 +41,7 @@ def problem(path: Path, column: str | None, expected: str, raw: pd.Series, mask:
     bad = raw[mask]
     shown = bad.head(MAX_ROWS_SHOWN)
     rows = tuple(zip(_row_labels(path, raw, shown.index), ("" if pd.isna(v) else str(v) for v in shown)))
-    unit = "line" if path.suffix.lower() == ".csv" else "row"
+    unit = "line" if path.suffix.lower() in LINE_SUFFIXES else "row"
     return Problem(path.name, column, expected, rows, int(mask.sum()), unit)
 
 

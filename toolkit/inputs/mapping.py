@@ -102,7 +102,7 @@ HEADER = """\
 """
 
 
-def _text(value: str) -> str:
+def toml_string(value: str) -> str:
     """``value`` as a TOML basic string (JSON's escapes are TOML's, except DEL, which TOML wants
     escaped too)."""
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -110,14 +110,14 @@ def _text(value: str) -> str:
 
 def _key(key: str) -> str:
     bare = key and all(ch.isascii() and (ch.isalnum() or ch in "_-") for ch in key)
-    return key if bare else _text(key)
+    return key if bare else toml_string(key)
 
 
 def _value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _text(value)
+        return toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -135,16 +135,16 @@ def mapping_toml(mapping: Mapping, notes: dict[str, list[str]] | None = None) ->
         lines += [f"{_key(k)} = {_value(v)}" for k, v in mapping.dealer.items()]
         lines.append("")
     for fm in mapping.files:
-        head = f"files.{_text(fm.file)}"
+        head = f"files.{toml_string(fm.file)}"
         lines.append(f"[{head}]")
         lines += [f"# {note}" for note in notes.get(fm.file, [])]
         if fm.table is not None:
-            lines.append(f"table = {_text(fm.table)}")
+            lines.append(f"table = {toml_string(fm.table)}")
         for key in ("encoding", "delimiter", "sheet", "dates", "decimal"):
             if getattr(fm, key) is not None:
-                lines.append(f"{key} = {_text(getattr(fm, key))}")
+                lines.append(f"{key} = {toml_string(getattr(fm, key))}")
         if fm.unused:
-            lines.append(f"# not used: {', '.join(_text(c) for c in fm.unused)}")
+            lines.append(f"# not used: {', '.join(toml_string(c) for c in fm.unused)}")
         lines.append("")
         if fm.columns:
             lines.append(f"[{head}.columns]")
@@ -152,7 +152,7 @@ def mapping_toml(mapping: Mapping, notes: dict[str, list[str]] | None = None) ->
             lines.append("")
         for column, values in fm.values.items():
             lines.append(f"[{head}.values.{_key(column)}]")
-            lines += [f"{_text(k)} = {_text(v)}" for k, v in values.items()]
+            lines += [f"{toml_string(k)} = {toml_string(v)}" for k, v in values.items()]
             lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -180,7 +180,7 @@ def read_mapping(path: Path) -> Mapping:
 
 def _file_mapping(where: str, name: str, entry: object) -> FileMapping:
     def bad(key: str, expected: str) -> UsageError:
-        return UsageError(f"--mapping {where}, [files.{_text(name)}] {key}: expected {expected}")
+        return UsageError(f"--mapping {where}, [files.{toml_string(name)}] {key}: expected {expected}")
 
     if not isinstance(entry, dict):
         raise bad("", "a table")
