@@ -26,9 +26,9 @@ def _table(folder: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(folder / f"{name}.csv", dtype="str", keep_default_na=False, na_values=[""])
 
 
-def _us_date(text: pd.Series, with_time: bool = True) -> pd.Series:
+def _us_date(text: pd.Series) -> pd.Series:
     when = pd.to_datetime(text)
-    return when.dt.strftime("%m/%d/%Y %H:%M" if with_time else "%m/%d/%Y").where(when.notna())
+    return when.dt.strftime("%m/%d/%Y %H:%M").where(when.notna())
 
 
 def _day_first(text: pd.Series) -> pd.Series:
@@ -175,7 +175,7 @@ def campaigns_export(folder: Path) -> pd.DataFrame:
             "Campaign Name": c["name"],
             "Channel": c["channel"].map(CHANNEL_WORDS),
             "Campaign Cost": "$" + c["cost"],
-            "Start Date": _us_date(c["started_at"], with_time=False),
+            "Start Date": _us_date(c["started_at"]),
         }
     )
 

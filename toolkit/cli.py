@@ -37,7 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for add in (_add_demo, _add_render, _add_batch, _add_lab, _add_workshop, _add_validate, _add_import, _add_sample, _add_holdout):
+    for add in (
+        _add_demo,
+        _add_render,
+        _add_batch,
+        _add_lab,
+        _add_workshop,
+        _add_validate,
+        _add_import,
+        _add_sample,
+        _add_holdout,
+    ):
         add(sub)
     return parser
 

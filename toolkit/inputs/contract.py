@@ -157,7 +157,7 @@ def check_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     warnings = []
     for name, df in tables.items():
         for column, target in schema.TABLES[name].references:
-            if target not in tables:
+            if target not in tables or column not in df.columns:
                 continue
             known = tables[target][schema.TABLES[target].key[0]]
             values = df[column]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.errors import Problem
-from toolkit.inputs import contract, schema
+from toolkit.inputs import contract
 from toolkit.inputs.fields import known_values, normal_name, suggested_values
 from toolkit.inputs.mapping import DATE_ORDERS, FileMapping, source_columns, toml_string
 from toolkit.inputs.parse import CURRENCY, FALSE_WORDS, TRUE_WORDS, money_pattern, parse_bool, parse_number
@@ -61,7 +61,7 @@ def missing_sources(cells: pd.DataFrame, fm: FileMapping) -> list[Problem]:
 
 
 def _date_columns(fm: FileMapping) -> list[str]:
-    table = schema.TABLES[fm.table]
+    table = fm.schema_table
     return [c.name for c in table.columns if c.kind == "datetime" and c.name in fm.columns]
 
 
@@ -87,14 +87,22 @@ def uses_numeric_dates(cells: pd.DataFrame, fm: FileMapping) -> bool:
     return _date_text(cells, fm).str.match(NUMERIC_DATE.pattern).any()
 
 
+def _money_sources(cells: pd.DataFrame, fm: FileMapping) -> list[str]:
+    """The export columns that hold money: those of the contract's number columns and the
+    payer totals a pay type is chosen from."""
+    money = {c.name for c in fm.schema_table.columns if c.kind == "number"}
+    sources = [
+        s
+        for column, source in fm.columns.items()
+        if column in money or (isinstance(source, dict) and "largest_of" in source)
+        for s in source_columns(source)
+        if s in cells.columns
+    ]
+    return list(dict.fromkeys(sources))
+
+
 def _money_text(cells: pd.DataFrame, fm: FileMapping) -> pd.Series:
-    table = schema.TABLES[fm.table]
-    money = [c.name for c in table.columns if c.kind == "number" and c.name in fm.columns]
-    sources = [s for c in money for s in source_columns(fm.columns[c]) if s in cells.columns]
-    for payer_source in [fm.columns[c] for c in fm.columns if isinstance(fm.columns[c], dict)]:
-        if "largest_of" in payer_source:
-            sources += [s for s in payer_source["largest_of"].values() if s in cells.columns]
-    parts = [cells[s] for s in dict.fromkeys(sources)]
+    parts = [cells[s] for s in _money_sources(cells, fm)]
     if not parts:
         return pd.Series([], dtype="str")
     text = pd.concat(parts, ignore_index=True).dropna().astype("str").str.strip()
@@ -112,10 +120,8 @@ def decimal_marks(cells: pd.DataFrame, fm: FileMapping) -> dict[str, pd.Series]:
 def currency_of(cells: pd.DataFrame, fm: FileMapping) -> str | None:
     """The currency the export's money values are written in, by their sign ($, €, £, ¥), or
     None when they carry none or more than one."""
-    table = schema.TABLES[fm.table]
-    money = [c.name for c in table.columns if c.kind == "number" and c.name in fm.columns]
-    sources = [s for c in money for s in source_columns(fm.columns[c]) if s in cells.columns]
-    signs = {ch for s in sources for ch in CURRENCY if cells[s].astype("str").str.contains(ch, regex=False).any()}
+    text = pd.concat([cells[s].astype("str") for s in _money_sources(cells, fm)] or [pd.Series([], dtype="str")])
+    signs = {ch for ch in CURRENCY if text.str.contains(ch, regex=False).any()}
     return CURRENCY_CODES[signs.pop()] if len(signs) == 1 else None
 
 
@@ -127,7 +133,7 @@ def completed(cells: pd.DataFrame, fm: FileMapping) -> FileMapping:
     if fm.table is None:
         return fm
     values = {c: dict(m) for c, m in fm.values.items()}
-    for col in schema.TABLES[fm.table].columns:
+    for col in fm.schema_table.columns:
         source = fm.columns.get(col.name)
         if source is None or not (col.allowed or col.kind == "bool") or col.kind == "tags":
             continue
@@ -185,7 +191,7 @@ def value_problems(cells: pd.DataFrame, fm: FileMapping) -> list[Problem]:
             Problem(
                 fm.file,
                 None,
-                'to know whether dates such as 03/04/2024 are month first or day first; no date tells, so set '
+                "to know whether dates such as 03/04/2024 are month first or day first; no date tells, so set "
                 f'dates = "month_first" or dates = "day_first" for this file in the mapping '
                 f"(such as {_examples(_date_text(cells, fm))})",
             )
@@ -193,7 +199,7 @@ def value_problems(cells: pd.DataFrame, fm: FileMapping) -> list[Problem]:
     for column, value_map in fm.values.items():
         unmapped = sorted(v for v, target in value_map.items() if target == "")
         if unmapped:
-            col = schema.TABLES[fm.table].column(column)
+            col = fm.schema_table.column(column)
             choices = col.allowed or ("true", "false")
             problems.append(
                 Problem(
@@ -232,7 +238,9 @@ def _joined_date(cells: pd.DataFrame, date: str, time: str | None) -> pd.Series:
     return (day.astype("str").str.strip() + " " + clock).where(clock.notna(), day)
 
 
-def _numbers(cells: pd.DataFrame, names: list[str], decimal: str, fm: FileMapping, column: str, problems) -> pd.DataFrame:
+def _numbers(
+    cells: pd.DataFrame, names: list[str], decimal: str, fm: FileMapping, column: str, problems
+) -> pd.DataFrame:
     out = {}
     for name in names:
         parsed, bad = parse_number(cells[name], decimal=decimal)
@@ -288,7 +296,9 @@ def _mapped(values: pd.Series, value_map: dict[str, str]) -> pd.Series:
     if not value_map:
         return values
     stripped = values.astype("str").str.strip().where(values.notna())
-    return stripped.map(lambda v: value_map.get(v) or v if isinstance(v, str) else v).astype("str").where(values.notna())
+    return (
+        stripped.map(lambda v: value_map.get(v) or v if isinstance(v, str) else v).astype("str").where(values.notna())
+    )
 
 
 def _dates(text: pd.Series, order: str | None) -> pd.Series:
@@ -316,12 +326,16 @@ def staged_table(cells: pd.DataFrame, fm: FileMapping, problems: list[Problem]) 
     """The contract columns the mapping fills, as text (sums and payers as numbers), with value
     maps applied and dates in one order. Values a value map cannot place are left out, having
     been named by :func:`value_problems`."""
-    table = schema.TABLES[fm.table]
+    table = fm.schema_table
     out = {}
     for column in fm.columns:
         values = _column(cells, fm, column, problems)
         col = table.column(column) if column in {c.name for c in table.columns} else None
-        if col is not None and column in fm.values and not (isinstance(fm.columns[column], dict) and "negate" in fm.columns[column]):
+        if (
+            col is not None
+            and column in fm.values
+            and not (isinstance(fm.columns[column], dict) and "negate" in fm.columns[column])
+        ):
             values = _mapped(values, fm.values[column])
             unplaced = {v for v, target in fm.values[column].items() if target == ""}
             values = values.where(~values.isin(unplaced))
@@ -344,7 +358,7 @@ def converted_table(
         return None
     found += value_problems(cells, fm)
     staged = staged_table(cells, fm, found)
-    table = schema.TABLES[fm.table]
+    table = fm.schema_table
     settings = {"decimal": fm.decimal or ".", **({"timezone": timezone} if timezone else {})}
     typed = typed_table(staged, Path(fm.file), table, found, settings)
     problems.extend(dataclasses.replace(p, column=_label(fm, p.column)) if p.column in fm.columns else p for p in found)

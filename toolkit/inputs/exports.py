@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.errors import Problem
-from toolkit.inputs.reading import BOMS, DELIMITERS, read_csv_text, read_excel
+from toolkit.inputs.reading import BOMS, DELIMITERS, delimiter_of, read_csv_text, read_excel
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -61,8 +61,8 @@ def encoding_of(data: bytes) -> str | None:
 
 def delimiter_of_text(text: str) -> str:
     """The delimiter of an export's text, one of :data:`DELIMITERS`, judged by clevercsv on its
-    first lines (a delimiter inside quoted cells does not mislead it); a comma when it cannot
-    tell."""
+    first lines (a delimiter inside quoted cells does not mislead it); when it cannot tell, the
+    one that splits the header line into the most columns (:func:`~toolkit.inputs.reading.delimiter_of`)."""
     import clevercsv
 
     sample = text[:SNIFF_CHARS]
@@ -72,7 +72,9 @@ def delimiter_of_text(text: str) -> str:
         dialect = clevercsv.Sniffer().sniff(sample, delimiters=list(DELIMITERS))
     except clevercsv.Error:
         dialect = None
-    return dialect.delimiter if dialect is not None and dialect.delimiter in DELIMITERS else ","
+    if dialect is not None and dialect.delimiter in DELIMITERS:
+        return dialect.delimiter
+    return delimiter_of(next((line.rstrip("\r") for line in text.split("\n", 50) if line.strip()), ""))
 
 
 def read_export(

@@ -23,7 +23,9 @@ from toolkit.resources import shipped
 
 CLOSE = 0.86  # how alike two names must be (difflib's ratio) to count as one misspelt
 SHORTEST_CLOSE = 6  # shorter names must match exactly: "Zip" is not "Zap"
-EXTRA_COLUMNS = {"customers": ("address",)}  # kept beside the contract's columns: the duplicates model reads them
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("address",)
+}  # kept beside the contract's columns: the duplicates model reads them
 TABLE_WORDS = {  # words in an export's file name that say which table it holds
     "customers": ("customer", "customers", "contacts", "people", "owners"),
     "vehicles": ("vehicle", "vehicles", "owned", "garage"),
@@ -67,7 +69,9 @@ def known_fields() -> tuple[KnownField, ...]:
         for t in schema.TABLES.values()
         for c in t.columns
     ]
-    extra = [KnownField(c, t, c, "", "data contract", "docs/data.md") for t, cols in EXTRA_COLUMNS.items() for c in cols]
+    extra = [
+        KnownField(c, t, c, "", "data contract", "docs/data.md") for t, cols in EXTRA_COLUMNS.items() for c in cols
+    ]
     return tuple(own + extra + rows)
 
 

@@ -23,7 +23,15 @@ from toolkit.inputs import contract, schema
 from toolkit.inputs.converting import completed, converted_table, currency_of, date_evidence
 from toolkit.inputs.exports import EXPORT_SUFFIXES, read_export
 from toolkit.inputs.fields import EXTRA_COLUMNS, suggested_mapping
-from toolkit.inputs.mapping import DRAFT_FILE, MAPPING_FILE, FileMapping, Mapping, mapping_toml, read_mapping, toml_string
+from toolkit.inputs.mapping import (
+    DRAFT_FILE,
+    MAPPING_FILE,
+    FileMapping,
+    Mapping,
+    mapping_toml,
+    read_mapping,
+    toml_string,
+)
 from toolkit.inputs.reading import read_settings
 
 IMPORT_SETTINGS = ("decimal", "encoding")  # dealer.toml settings of SOURCE's files that DIR's files do not need
@@ -66,7 +74,7 @@ def export_files(source: Path) -> tuple[list[Path], list[str]]:
 
 def check_folders(source: Path, out: Path) -> None:
     """A :class:`UsageError` unless SOURCE is a folder and DIR may be written: absent, empty or
-    an earlier import (it holds ``mapping.toml``), and neither inside the other."""
+    an earlier import (it holds ``mapping.toml`` or the draft of one), and neither inside the other."""
     if not source.is_dir():
         raise UsageError(f"SOURCE {source}: not a folder of exports")
     src, dst = source.resolve(), out.resolve()
@@ -74,7 +82,8 @@ def check_folders(source: Path, out: Path) -> None:
         raise UsageError(f"--out {out} and SOURCE {source} must be separate folders, neither inside the other")
     if dst.exists() and not dst.is_dir():
         raise UsageError(f"--out {out}: a file is there; name a folder")
-    if dst.is_dir() and any(dst.iterdir()) and not (dst / MAPPING_FILE).is_file():
+    earlier = (dst / MAPPING_FILE).is_file() or (dst / DRAFT_FILE).is_file()
+    if dst.is_dir() and any(dst.iterdir()) and not earlier:
         raise UsageError(
             f"--out {out} holds files that are not an earlier import (it has no {MAPPING_FILE}); "
             "name an empty or new folder"
@@ -82,7 +91,7 @@ def check_folders(source: Path, out: Path) -> None:
 
 
 def _required_problems(fm: FileMapping, columns: list[str]) -> list[Problem]:
-    table = schema.TABLES[fm.table]
+    table = fm.schema_table
     missing = [c for c in table.required if c not in fm.columns]
     return [
         Problem(
@@ -101,7 +110,7 @@ def _unrecognised(fm: FileMapping, columns: list[str]) -> Problem:
         fm.file,
         None,
         "an export whose table can be recognised; its columns fill no table's required columns and its name "
-        f"names none, so set table = \"...\" for it in the mapping (one of {', '.join(schema.TABLES)}); "
+        f'names none, so set table = "..." for it in the mapping (one of {", ".join(schema.TABLES)}); '
         f"its columns are {', '.join(map(repr, columns))}",
     )
 
@@ -175,9 +184,9 @@ def imported(source: Path, mapping_path: Path | None = None, name: str | None = 
             continue
         typed = converted_table(cells_of[fm.file], fm, problems, dealer.get("timezone"))
         if typed is not None:
-            keep = [c.name for c in schema.TABLES[fm.table].columns if c.name in fm.columns]
-            keep += [c for c in EXTRA_COLUMNS.get(fm.table, ()) if c in fm.columns]
-            parts.setdefault(fm.table, []).append(typed[keep])
+            keep = [c.name for c in fm.schema_table.columns if c.name in fm.columns]
+            keep += [c for c in EXTRA_COLUMNS.get(fm.schema_table.name, ()) if c in fm.columns]
+            parts.setdefault(fm.schema_table.name, []).append(typed[keep])
             currencies.add(currency_of(cells_of[fm.file], fm))
     tables = {}
     for table, frames in parts.items():
@@ -191,7 +200,10 @@ def imported(source: Path, mapping_path: Path | None = None, name: str | None = 
     currencies.discard(None)
     if len(currencies) == 1 and "currency" not in dealer:
         dealer["currency"] = mapping.dealer["currency"] = currencies.pop()
-    return Imported(tables, mapping, dealer, skipped, contract.check_references(tables))
+    notes = []
+    if not has_own and not name and not (given and given.dealer.get("name")):
+        notes.append(f"dealer.toml names the dealer {dealer['name']!r} after the SOURCE folder; --name gives another")
+    return Imported(tables, mapping, dealer, skipped, contract.check_references(tables), notes)
 
 
 def _dates_from_other_exports(fms: list[FileMapping], cells_of: dict[str, pd.DataFrame]) -> list[FileMapping]:

@@ -58,6 +58,13 @@ class FileMapping:
     decimal: str | None = None  # the money columns' decimal mark
     unused: list[str] = field(default_factory=list)  # the export's columns that fill nothing
 
+    @property
+    def schema_table(self) -> schema.Table:
+        """The contract table the export holds; asked only of an export whose table is known."""
+        if self.table is None:
+            raise ValueError(f"{self.file}: no table recognised")
+        return schema.TABLES[self.table]
+
     def sources(self, contract_column: str) -> list[str]:
         """The export's columns that fill ``contract_column``."""
         return source_columns(self.columns[contract_column])
@@ -238,7 +245,10 @@ def source_problem(source: object) -> str | None:
     ):
         return f"{form} = a list of column names"
     if form == "largest_of" and not (
-        isinstance(value, dict) and value and set(value) <= set(PAYERS) and all(isinstance(v, str) for v in value.values())
+        isinstance(value, dict)
+        and value
+        and set(value) <= set(PAYERS)
+        and all(isinstance(v, str) for v in value.values())
     ):
         return "largest_of = { " + ", ".join(f'{p} = "..."' for p in PAYERS) + " } (some of these payers)"
     if form == "split" and source.get("part") not in NAME_PARTS:

@@ -135,7 +135,9 @@ def read_excel(path: Path, problems: list[Problem], sheet: str | int = 0) -> pd.
     """A workbook's sheet (the first unless ``sheet`` names one) as text cells, or None after a
     problem. Read by pandas' calamine engine, which reads .xlsx, .xlsm and .xls."""
     try:
-        df = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype="str", keep_default_na=False, na_values=[""])
+        df = pd.read_excel(
+            path, sheet_name=sheet, engine="calamine", dtype="str", keep_default_na=False, na_values=[""]
+        )
     except Exception as exc:  # calamine raises its own types for a damaged workbook
         problems.append(Problem(path.name, None, f"a readable Excel workbook ({type(exc).__name__}: {exc})"))
         return None
