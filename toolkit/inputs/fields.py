@@ -10,6 +10,7 @@ Names are compared by their letters and digits only, in any case (``Email Addres
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import functools
 import re
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from toolkit.inputs import schema
-from toolkit.inputs.mapping import FileMapping, Source, source_columns
+from toolkit.inputs.mapping import FileMapping, Source, unused_columns
 from toolkit.resources import shipped
 
 CLOSE = 0.86  # how alike two names must be (difflib's ratio) to count as one misspelt
@@ -135,9 +136,9 @@ def recognised_table(file: str, columns: list[str]) -> str | None:
     return max(named_tables, key=lambda t: scores[t]) if named_tables else None
 
 
-def suggested_columns(columns: list[str], table: str) -> tuple[dict[str, Source], list[str]]:
+def suggested_columns(columns: list[str], table: str) -> dict[str, Source]:
     """Which of an export's columns fill each contract column of ``table`` (in the forms of
-    :mod:`toolkit.inputs.mapping`), and the export's columns left unused. Several columns for
+    :mod:`toolkit.inputs.mapping`). Several columns for
     one contract column become ``first_of`` in the order of the known names (a cell phone before
     a home phone); a separate time joins its date; a "LAST,FIRST" name is split; split payer
     totals give ``total`` and ``pay_type``."""
@@ -175,9 +176,7 @@ def suggested_columns(columns: list[str], table: str) -> tuple[dict[str, Source]
         for part in ("first", "last"):
             out.setdefault(f"{part}_name", {"split": column, "part": part})
     order = [c.name for c in schema.TABLES[table].columns] + list(EXTRA_COLUMNS.get(table, ()))
-    out = {c: out[c] for c in order if c in out}
-    used = {c for source in out.values() for c in source_columns(source)}
-    return out, [c for c in columns if c not in used]
+    return {c: out[c] for c in order if c in out}
 
 
 def suggested_values(column: str, allowed: tuple[str, ...] | None, values: pd.Series) -> dict[str, str]:
@@ -206,5 +205,5 @@ def suggested_mapping(file: str, columns: list[str]) -> FileMapping:
     table = recognised_table(file, columns)
     if table is None:
         return FileMapping(file, None, unused=list(columns))
-    suggested, unused = suggested_columns(columns, table)
-    return FileMapping(file, table, suggested, unused=unused)
+    fm = FileMapping(file, table, suggested_columns(columns, table))
+    return dataclasses.replace(fm, unused=unused_columns(fm, columns))

@@ -10,6 +10,7 @@ comment under each export saying what it still needs.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from toolkit.inputs.mapping import (
     mapping_toml,
     read_mapping,
     toml_string,
+    unused_columns,
 )
 from toolkit.inputs.reading import read_settings
 
@@ -140,41 +142,55 @@ def _file_notes(problems: list[Problem], fms: list[FileMapping]) -> dict[str, li
     return {fm.file: notes.get(fm.file, []) for fm in fms}
 
 
+def _planned(source: Path, given: Mapping | None) -> tuple[list[Path], list[str]]:
+    """The exports to read (the mapping's, when one is given) and the entries skipped."""
+    exports, skipped = export_files(source)
+    if given is not None:
+        named = [fm.file for fm in given.files]
+        absent = [f for f in named if not (source / f).is_file()]
+        if absent:
+            raise UsageError(f"--mapping names {', '.join(map(repr, absent))}, which SOURCE {source} does not have")
+        skipped += [p.name for p in exports if p.name not in named]
+        exports = [source / f for f in named]
+    if not exports:
+        raise UsageError(f"SOURCE {source}: no exports in it (files ending {', '.join(EXPORT_SUFFIXES)})")
+    return exports, skipped
+
+
+def _read(path: Path, planned: FileMapping | None, problems: list[Problem]) -> tuple[FileMapping, pd.DataFrame | None]:
+    """One export's mapping (``planned``, else the suggested one, completed from its values) and
+    its cells, or None when it cannot be read or its table is unknown."""
+    how = (planned.encoding, planned.delimiter, planned.sheet) if planned else (None, None, None)
+    export = read_export(path, problems, *how)
+    if export is None:
+        return planned or FileMapping(path.name, None), None
+    columns = [str(c) for c in export.cells.columns]
+    fm = planned or suggested_mapping(path.name, columns)
+    fm = dataclasses.replace(
+        fm, encoding=export.encoding, delimiter=export.delimiter, sheet=export.sheet, unused=unused_columns(fm, columns)
+    )
+    if fm.table is None:
+        problems.append(_unrecognised(fm, columns))
+        return fm, None
+    fm = completed(export.cells, fm)
+    problems.extend(_required_problems(fm, columns))
+    return fm, export.cells
+
+
 def imported(source: Path, mapping_path: Path | None = None, name: str | None = None) -> Imported:
     """SOURCE's exports as contract tables with the mapping that converted them (``mapping_path``'s,
     else the one suggested); an :class:`UnfinishedImport` when any export cannot be converted."""
     given = read_mapping(mapping_path) if mapping_path is not None else None
-    exports, skipped = export_files(source)
-    if given is not None:
-        by_name = {fm.file: fm for fm in given.files}
-        absent = [f for f in by_name if not (source / f).is_file()]
-        if absent:
-            raise UsageError(f"--mapping names {', '.join(map(repr, absent))}, which SOURCE {source} does not have")
-        skipped += [p.name for p in exports if p.name not in by_name]
-        exports = [source / f for f in by_name]
-    if not exports:
-        raise UsageError(f"SOURCE {source}: no exports in it (files ending {', '.join(EXPORT_SUFFIXES)})")
+    exports, skipped = _planned(source, given)
+    planned = {fm.file: fm for fm in given.files} if given else {}
     problems: list[Problem] = []
     cells_of: dict[str, pd.DataFrame] = {}
     fms: list[FileMapping] = []
     for path in exports:
-        planned = given and by_name[path.name]
-        export = read_export(
-            path, problems, *(planned and (planned.encoding, planned.delimiter, planned.sheet) or (None, None, None))
-        )
-        if export is None:
-            fms.append(planned or FileMapping(path.name, None))
-            continue
-        columns = [str(c) for c in export.cells.columns]
-        fm = planned or suggested_mapping(path.name, columns)
-        fm = dataclasses.replace(fm, encoding=export.encoding, delimiter=export.delimiter, sheet=export.sheet)
-        if fm.table is None:
-            problems.append(_unrecognised(fm, columns))
-        else:
-            fm = completed(export.cells, fm)
-            problems.extend(_required_problems(fm, columns))
-            cells_of[fm.file] = export.cells
+        fm, cells = _read(path, planned.get(path.name), problems)
         fms.append(fm)
+        if cells is not None:
+            cells_of[fm.file] = cells
     fms = _dates_from_other_exports(fms, cells_of)
     dealer = _dealer_settings(source, given or Mapping([]), name, problems)
     parts: dict[str, list[pd.DataFrame]] = {}
@@ -184,15 +200,17 @@ def imported(source: Path, mapping_path: Path | None = None, name: str | None = 
             continue
         typed = converted_table(cells_of[fm.file], fm, problems, dealer.get("timezone"))
         if typed is not None:
-            keep = [c.name for c in fm.schema_table.columns if c.name in fm.columns]
-            keep += [c for c in EXTRA_COLUMNS.get(fm.schema_table.name, ()) if c in fm.columns]
-            parts.setdefault(fm.schema_table.name, []).append(typed[keep])
+            table = fm.schema_table
+            keep = [c.name for c in table.columns if c.name in fm.columns]
+            keep += [c for c in EXTRA_COLUMNS.get(table.name, ()) if c in fm.columns]
+            parts.setdefault(table.name, []).append(typed[keep])
             currencies.add(currency_of(cells_of[fm.file], fm))
     tables = {}
-    for table, frames in parts.items():
-        tables[table] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for table_name, frames in parts.items():
+        tables[table_name] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if len(frames) > 1:
-            problems.extend(_repeated_keys(table, tables[table], [fm.file for fm in fms if fm.table == table]))
+            sources = [fm.file for fm in fms if fm.table == table_name]
+            problems.extend(_repeated_keys(table_name, tables[table_name], sources))
     has_own = (source / schema.DEALER_FILE).is_file()
     mapping = Mapping(fms, {} if has_own else dict(dealer))
     if problems:
@@ -290,8 +308,6 @@ def write_import(result: Imported, out: Path) -> None:
         (built / MAPPING_FILE).write_text(mapping_toml(result.mapping), encoding="utf-8")
         files.move_into_place(built, out.resolve())
     except BaseException:
-        import shutil
-
         shutil.rmtree(built, ignore_errors=True)
         raise
 

@@ -97,6 +97,12 @@ def source_columns(source: Source) -> list[str]:
     return []
 
 
+def unused_columns(fm: FileMapping, columns: list[str]) -> list[str]:
+    """The export's columns that fill no contract column under ``fm``."""
+    used = {c for source in fm.columns.values() for c in source_columns(source)}
+    return [c for c in columns if c not in used]
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 HEADER = """\
