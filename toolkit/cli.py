@@ -137,9 +137,11 @@ def _add_lab(sub) -> None:
         "lab",
         help="open JupyterLab on working copies of the playbooks",
         description="Copy the playbooks into a working folder (existing copies are kept) with "
-        "the data folder preset, and open JupyterLab there. The installed originals are never edited.",
+        "the data folder preset, and the mapping helper for importing exports (import_mapping.ipynb), and open "
+        "JupyterLab there. The installed originals are never edited.",
     )
     p.add_argument("--data", help="the dealer's data folder (default: the shipped sample dealership)")
+    p.add_argument("--exports", help="a folder of DMS/CRM exports for the mapping helper (import_mapping.ipynb)")
     p.add_argument("--dir", default="playbooks-work", help="working folder (default: playbooks-work)")
     p.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default 8888)")
     p.add_argument("--reset", action="store_true", help="replace existing working copies with fresh ones")
@@ -378,12 +380,13 @@ def _cmd_lab(args) -> int:
     import subprocess
 
     from toolkit.inputs.dealer import load_dealer
-    from toolkit.running.workspace import jupyter_args, prepare_playbooks
+    from toolkit.running.workspace import jupyter_args, prepare_helpers, prepare_playbooks
 
     if args.data:
         load_dealer(args.data)  # refuse bad data before a server starts
     folder = Path(args.dir).resolve()
     notebooks = prepare_playbooks(folder, args.data, reset=args.reset)
+    prepare_helpers(folder, args.exports, reset=args.reset)
     print(f"{len(notebooks)} playbooks in {folder}" + (f", reading {Path(args.data).resolve()}" if args.data else ""))
     return subprocess.call(jupyter_args(folder, args.port, not args.no_browser))
 

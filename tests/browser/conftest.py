@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from toolkit.resources import sample_dir
-from toolkit.running.workspace import prepare_playbooks
+from toolkit.running.workspace import prepare_helpers, prepare_playbooks
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -80,11 +80,15 @@ def warm_imports() -> None:
 
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory) -> Path:
-    """Working copies of the playbooks reading a copy of the sample (form answers land there)."""
+    """Working copies of the playbooks reading a copy of the sample (form answers land there), and
+    the mapping helper reading the sample as vendor exports."""
+    from tests.exports import write_exports
+
     warm_imports()
     root = tmp_path_factory.mktemp("browser")
     data = Path(shutil.copytree(sample_dir(), root / "data"))
     prepare_playbooks(root / "playbooks", data)
+    prepare_helpers(root / "playbooks", write_exports(sample_dir(), root / "exports"))
     return root / "playbooks"
 
 

@@ -57,6 +57,23 @@ def missing_sources(cells: pd.DataFrame, fm: FileMapping) -> list[Problem]:
     return problems
 
 
+def required_problems(fm: FileMapping, columns: list[str]) -> list[Problem]:
+    """A problem for each required contract column the mapping fills from nothing, naming the
+    export's columns to choose from."""
+    table = fm.schema_table
+    missing = [c for c in table.required if c not in fm.columns]
+    return [
+        Problem(
+            fm.file,
+            column,
+            f"an export column for the {fm.table} table's required column {column}; none was recognised, so say "
+            f'which in the mapping ({column} = "..." under [files."{fm.file}".columns]); '
+            f"the export has {', '.join(map(repr, columns))}",
+        )
+        for column in missing
+    ]
+
+
 # --- what the values say: date order, decimal mark, currency --------------------------------
 
 
@@ -352,7 +369,7 @@ def converted_table(
 ) -> pd.DataFrame | None:
     """The export as its contract table, typed and checked, or None when it cannot be read.
     Every problem is added to ``problems`` naming the export and its columns."""
-    found: list[Problem] = missing_sources(cells, fm)
+    found: list[Problem] = missing_sources(cells, fm) + required_problems(fm, [str(c) for c in cells.columns])
     if found:
         problems.extend(found)
         return None

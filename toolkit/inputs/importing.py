@@ -21,7 +21,7 @@ import pandas as pd
 from toolkit import files, playbooks
 from toolkit.errors import DataError, Problem, UsageError
 from toolkit.inputs import contract, schema
-from toolkit.inputs.converting import completed, converted_table, currency_of, date_evidence
+from toolkit.inputs.converting import completed, converted_table, currency_of, date_evidence, required_problems
 from toolkit.inputs.exports import EXPORT_SUFFIXES, read_export
 from toolkit.inputs.fields import EXTRA_COLUMNS, suggested_mapping
 from toolkit.inputs.mapping import (
@@ -92,21 +92,6 @@ def check_folders(source: Path, out: Path) -> None:
         )
 
 
-def _required_problems(fm: FileMapping, columns: list[str]) -> list[Problem]:
-    table = fm.schema_table
-    missing = [c for c in table.required if c not in fm.columns]
-    return [
-        Problem(
-            fm.file,
-            column,
-            f"an export column for the {fm.table} table's required column {column}; none was recognised, so say "
-            f'which in the mapping ({column} = "..." under [files."{fm.file}".columns]); '
-            f"the export has {', '.join(map(repr, columns))}",
-        )
-        for column in missing
-    ]
-
-
 def _unrecognised(fm: FileMapping, columns: list[str]) -> Problem:
     return Problem(
         fm.file,
@@ -157,9 +142,11 @@ def _planned(source: Path, given: Mapping | None) -> tuple[list[Path], list[str]
     return exports, skipped
 
 
-def _read(path: Path, planned: FileMapping | None, problems: list[Problem]) -> tuple[FileMapping, pd.DataFrame | None]:
+def mapped_export(
+    path: Path, planned: FileMapping | None, problems: list[Problem]
+) -> tuple[FileMapping, pd.DataFrame | None]:
     """One export's mapping (``planned``, else the suggested one, completed from its values) and
-    its cells, or None when it cannot be read or its table is unknown."""
+    its cells, or None when it cannot be read. An unrecognised table is a problem."""
     how = (planned.encoding, planned.delimiter, planned.sheet) if planned else (None, None, None)
     export = read_export(path, problems, *how)
     if export is None:
@@ -171,9 +158,9 @@ def _read(path: Path, planned: FileMapping | None, problems: list[Problem]) -> t
     )
     if fm.table is None:
         problems.append(_unrecognised(fm, columns))
-        return fm, None
+        return fm, export.cells
     fm = completed(export.cells, fm)
-    problems.extend(_required_problems(fm, columns))
+    problems.extend(required_problems(fm, columns))
     return fm, export.cells
 
 
@@ -187,9 +174,9 @@ def imported(source: Path, mapping_path: Path | None = None, name: str | None = 
     cells_of: dict[str, pd.DataFrame] = {}
     fms: list[FileMapping] = []
     for path in exports:
-        fm, cells = _read(path, planned.get(path.name), problems)
+        fm, cells = mapped_export(path, planned.get(path.name), problems)
         fms.append(fm)
-        if cells is not None:
+        if cells is not None and fm.table is not None:
             cells_of[fm.file] = cells
     fms = _dates_from_other_exports(fms, cells_of)
     dealer = _dealer_settings(source, given or Mapping([]), name, problems)

@@ -34,29 +34,43 @@ def prepare_playbooks(
 ) -> list[Path]:
     """Copy every shipped playbook into ``dest`` with ``data_dir`` (and ``mask_personal`` when
     set) injected; existing copies are kept unless ``reset``. Returns the notebooks' paths."""
+    injected: dict[str, object] = {"data_dir": str(Path(data_dir).resolve())} if data_dir else {}
+    if mask_personal:
+        injected["mask_personal"] = True
+    return [
+        _copied(shipped("playbooks", f"{name}.ipynb"), Path(dest), injected, reset, "Data folder")
+        for name in playbooks.names()
+    ]
+
+
+HELPERS = ("import_mapping",)  # notebooks beside the playbooks that are not reports
+
+
+def prepare_helpers(dest: str | Path, exports: str | Path | None = None, reset: bool = False) -> list[Path]:
+    """Copy the helper notebooks (the mapping helper) into ``dest``, with the folder of
+    ``exports`` injected; existing copies are kept unless ``reset``."""
+    injected: dict[str, object] = {"source_dir": str(Path(exports).resolve())} if exports else {}
+    return [_copied(shipped("helpers", f"{name}.ipynb"), Path(dest), injected, reset, "Exports") for name in HELPERS]
+
+
+def _copied(notebook: Path, dest: Path, injected: dict[str, object], reset: bool, comment: str) -> Path:
+    """``notebook`` copied into ``dest`` with ``injected`` parameters, unless a copy is there and
+    not ``reset``."""
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in playbooks.names():
-        target = dest / f"{name}.ipynb"
-        if target.exists() and not reset:
-            written.append(target)
-            continue
-        nb = nbformat.read(shipped("playbooks", f"{name}.ipynb"), as_version=4)
-        injected: dict[str, object] = {"data_dir": str(Path(data_dir).resolve())} if data_dir else {}
-        if mask_personal:
-            injected["mask_personal"] = True
-        if injected:
-            for cell in nb.cells:  # papermill expects the metadata its own runs add
-                cell.metadata.setdefault("tags", [])
-            nb.metadata.setdefault("papermill", {})
-            nb = parameterize_notebook(nb, injected, comment="Data folder")
-        files.write_with(target, functools.partial(nbformat.write, nb))
-        written.append(target)
-    return written
+    target = dest / notebook.name
+    if target.exists() and not reset:
+        return target
+    nb = nbformat.read(notebook, as_version=4)
+    if injected:
+        for cell in nb.cells:  # papermill expects the metadata its own runs add
+            cell.metadata.setdefault("tags", [])
+        nb.metadata.setdefault("papermill", {})
+        nb = parameterize_notebook(nb, injected, comment=comment)
+    files.write_with(target, functools.partial(nbformat.write, nb))
+    return target
 
 
 def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000, seed: int = 7) -> Path:
