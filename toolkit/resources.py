@@ -26,6 +26,19 @@ def read_toml(path: str | Path) -> dict:
         return tomllib.load(fh)
 
 
+def user_toml(path: Path, name: str) -> dict:
+    """A TOML file the user wrote (a CLIENTS.toml, a mapping), as a dict; a UsageError beginning
+    with ``name`` when it is missing or is not TOML."""
+    from toolkit.errors import UsageError
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise UsageError(f"{name}: no such file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{name}: not valid TOML ({exc})") from None
+
+
 def sample_dir() -> Path:
     """The committed sample dealership: a relationship-driven store with one transactional
     salesperson, about 2,000 customers and three years of history (``data/sample``)."""

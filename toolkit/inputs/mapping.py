@@ -17,12 +17,12 @@ A column's source is written in one of these forms::
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from toolkit.errors import UsageError
 from toolkit.inputs import schema
+from toolkit.resources import user_toml
 
 DATE_ORDERS = ("month_first", "day_first")
 PAYERS = ("customer", "warranty", "internal")
@@ -176,12 +176,7 @@ def mapping_toml(mapping: Mapping, notes: dict[str, list[str]] | None = None) ->
 def read_mapping(path: Path) -> Mapping:
     """A mapping file, every entry checked; a wrong one is a :class:`UsageError` naming the
     export, the key and what was expected."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise UsageError(f"--mapping {path}: no such file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"--mapping {path.name}: not valid TOML ({exc})") from None
+    data = user_toml(path, f"--mapping {path}")
     unknown = sorted(set(data) - {"dealer", "files"})
     if unknown:
         raise UsageError(f"--mapping {path.name}: unknown section {unknown[0]!r}; a mapping has [dealer] and [files]")

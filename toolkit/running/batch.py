@@ -19,7 +19,6 @@ import html
 import os
 import re
 import shutil
-import tomllib
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from toolkit import files, playbooks
 from toolkit.errors import DataError, UsageError
+from toolkit.resources import user_toml
 from toolkit.running.cluster import executor
 
 if TYPE_CHECKING:
@@ -77,12 +77,7 @@ class BatchSummary:
 def read_clients(path: str | Path) -> list[Client]:
     """The clients of a CLIENTS.toml file; raises UsageError naming what is wrong with it."""
     path = Path(path)
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    doc = user_toml(path, str(path))
     tables = doc.get("clients")
     if not isinstance(tables, dict) or not tables:
         raise UsageError(f'{path}: expected one [clients.<id>] table per client, with data = "folder"')
