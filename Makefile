@@ -43,6 +43,7 @@ benchmark: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/render_bench.py
 	$(BIN)/python benchmarks/group_bench.py
+	$(BIN)/python benchmarks/import_bench.py
 
 clean:
 	rm -rf reports .pytest_cache
