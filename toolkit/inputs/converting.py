@@ -377,6 +377,9 @@ def converted_table(
     staged = staged_table(cells, fm, found)
     table = fm.schema_table
     settings = {"decimal": fm.decimal or ".", **({"timezone": timezone} if timezone else {})}
-    typed = typed_table(staged, Path(fm.file), table, found, settings)
+    checked: list[Problem] = []
+    typed = typed_table(staged, Path(fm.file), table, checked, settings)
+    unplaced = {c for c, m in fm.values.items() if "" in m.values()}  # named once, by value_problems
+    found += [p for p in checked if p.column not in unplaced]
     problems.extend(dataclasses.replace(p, column=_label(fm, p.column)) if p.column in fm.columns else p for p in found)
     return typed
