@@ -170,8 +170,13 @@ def render_batch(
     out = Path(out_dir).resolve()
     check_masking(out, mask_personal)
     out.mkdir(parents=True, exist_ok=True)
-    with executor(jobs or os.cpu_count() or 1, scheduler) as pool:
-        outcomes, results = _run(pool, clients, out, timeout, progress)
+    try:
+        with executor(jobs or os.cpu_count() or 1, scheduler) as pool:
+            outcomes, results = _run(pool, clients, out, timeout, progress)
+    except BaseException:  # stopped: the workers have ended, so what they were building is half-built
+        for client in clients:
+            _remove_builds(out / client.client_id)
+        raise
     for cid, outcome in outcomes.items():
         if outcome.status not in REFUSED:
             _finish(outcome, results[cid], out / cid)
@@ -271,8 +276,7 @@ def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -
     Build folders a lost process left behind are removed: every render of the client is over."""
     from toolkit.running.render import list_links, write_set_index
 
-    for stale in folder.glob(".build-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    _remove_builds(folder)
     names = playbooks.names()
     rendered = sorted(results, key=lambda r: names.index(r.name))
     failed = [r for r in rendered if r.status == "failed"]
@@ -289,6 +293,14 @@ def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -
         )
     )
     write_set_index(folder, outcome.name, outcome.as_of, rendered)
+
+
+def _remove_builds(folder: Path) -> None:
+    """Remove the build folders in a client's report set once no process renders into it: a worker
+    that was lost or stopped may have left one (a stopped worker that cannot unwind in time is
+    killed before it removes its own)."""
+    for stale in folder.glob(".build-*"):
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _clients_done(outcomes, results, names) -> int:
