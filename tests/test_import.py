@@ -127,6 +127,41 @@ def test_day_first_dates_decimal_commas_excel_serials_and_short_years(tmp_path):
     assert (result.mapping.files[0].dates, result.mapping.files[0].decimal) == ("day_first", ",")
 
 
+def test_numeric_dates_are_rewritten_month_first_with_the_century_strptime_gives():
+    from toolkit.inputs.converting import _dates
+
+    text = pd.Series(["13/02/24 10:00", "1.3.1969", "5-6-69", "7/8/68T09:30", "2024-03-01", "45353", None])
+    assert _dates(text, "day_first").tolist()[:6] == [
+        "02/13/2024 10:00",
+        "3/1/1969",
+        "6/5/1969",
+        "8/7/2068T09:30",
+        "2024-03-01",
+        "2024-03-02T00:00:00",
+    ]
+    assert _dates(text, "month_first").tolist()[1:3] == ["1/3/1969", "5/6/1969"]
+    assert pd.isna(_dates(text, "day_first").iloc[6])
+
+
+def test_imported_values_are_written_as_the_contract_reads_them():
+    from toolkit.inputs.importing import table_text
+
+    frame = pd.DataFrame(
+        {
+            "days": pd.to_datetime(["2024-03-01", None]),
+            "moments": pd.to_datetime(["2024-03-01 14:05:09.75", "2024-03-02"], format="ISO8601"),
+            "money": pd.array([1234.0, 0.1 + 0.2], dtype="Float64"),
+            "tiny": pd.array([1e-05, None], dtype="Float64"),
+            "count": pd.array([3, None], dtype="Int64"),
+        }
+    )
+    assert table_text(frame).splitlines() == [
+        "days,moments,money,tiny,count",
+        "2024-03-01,2024-03-01T14:05:09,1234,0.00001,3",
+        ",2024-03-02T00:00:00,0.3,,",
+    ]
+
+
 def test_an_export_whose_dates_cannot_tell_takes_the_order_of_the_others(tmp_path):
     deals = "DealNo,CustNo,DealDate\nD1,C1,02/13/2024\n"
     ros = "RoNo,CustNo,RoCreateDate\nR1,C1,03/04/2024\n"

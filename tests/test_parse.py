@@ -29,6 +29,15 @@ def test_dates_in_iso_and_common_export_forms():
     assert bad.tolist() == [False] * 8 + [True]
 
 
+def test_a_column_is_read_whole_whichever_form_its_first_values_take():
+    raw = pd.Series(["03/01/2024 2:05 PM"] * 60 + ["2024-03-01T14:05:00", "03/01/2024", "2024/03/01 14:05"])
+    parsed, bad = parse_datetime(raw)
+    assert not bad.any()
+    assert parsed.tolist() == [pd.Timestamp("2024-03-01 14:05")] * 61 + [pd.Timestamp("2024-03-01")] + [
+        pd.Timestamp("2024-03-01 14:05")
+    ]
+
+
 def test_booleans_accept_the_usual_words_in_any_case():
     parsed, bad = parse_bool(pd.Series(["Yes", "n", "1", "FALSE", "Y", "0", None, "maybe"]))
     assert parsed.tolist()[:6] == [True, False, True, False, True, False]

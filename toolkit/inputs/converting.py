@@ -9,6 +9,7 @@ Problems name the export and its column beside the contract column it fills
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from pathlib import Path
 
@@ -24,7 +25,10 @@ from toolkit.inputs.reading import typed_table
 EXCEL_DAYS = (20_000, 80_000)  # a whole number of days in this range in a date column is an Excel serial date
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # the day Excel's serial 0 stands for (it counts 1900 as a leap year)
 NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?=$|[ T])")
-CENTURY_PIVOT = 69  # a two-digit year below this is in the 2000s, as strptime's %y reads it
+NUMERIC_DATE_PREFIX = 11  # NUMERIC_DATE matches a stripped value by its first 11 characters
+# NUMERIC_DATE with the year's digits apart and what follows captured (Arrow's regex engine has no
+# lookahead), for rewriting dates month first with a four-digit year
+_YEARS = {"": r"(\d{4})", "20": r"([0-5]\d|6[0-8])", "19": r"(69|[7-9]\d)"}  # as strptime's %y reads 00–99
 CURRENCY_CODES = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 SHOWN = 5  # example values a problem lists
 
@@ -88,20 +92,25 @@ def _date_text(cells: pd.DataFrame, fm: FileMapping) -> pd.Series:
     return pd.concat(parts, ignore_index=True).dropna().astype("str") if parts else pd.Series([], dtype="str")
 
 
+def _numeric_dates(cells: pd.DataFrame, fm: FileMapping) -> pd.DataFrame:
+    """The two leading numbers of each distinct numeric date (03/04/2024 gives 3 and 4), read from
+    the distinct beginnings of the date cells so that an export's millions of timestamps cost a
+    regex over its few thousand days."""
+    starts = pd.Series(_date_text(cells, fm).str.strip().str[:NUMERIC_DATE_PREFIX].unique(), dtype="str")
+    return starts.str.extract(NUMERIC_DATE.pattern).dropna().iloc[:, :2].astype(int)
+
+
 def date_evidence(cells: pd.DataFrame, fm: FileMapping) -> set[str]:
     """The date orders the export's numeric dates (03/04/2024) allow: a first number above 12
     can only be a day (``day_first``), a second above 12 only a day (``month_first``). Both in
     one export is a contradiction; neither means the dates alone cannot tell."""
-    found = _date_text(cells, fm).str.extract(NUMERIC_DATE.pattern).dropna()
-    if found.empty:
-        return set()
-    first, second = found[0].astype(int), found[1].astype(int)
-    return {order for order, seen in zip(DATE_ORDERS, ((second > 12).any(), (first > 12).any())) if seen}
+    found = _numeric_dates(cells, fm)
+    return {order for order, seen in zip(DATE_ORDERS, ((found[1] > 12).any(), (found[0] > 12).any())) if seen}
 
 
-def uses_numeric_dates(cells: pd.DataFrame, fm: FileMapping) -> bool:
-    """Whether the export writes dates as numbers in an order (03/04/2024) that must be known."""
-    return _date_text(cells, fm).str.match(NUMERIC_DATE.pattern).any()
+def _numeric_date_examples(cells: pd.DataFrame, fm: FileMapping) -> str:
+    text = _date_text(cells, fm)
+    return _examples(text[text.str.match(NUMERIC_DATE.pattern)])
 
 
 def _money_sources(cells: pd.DataFrame, fm: FileMapping) -> list[str]:
@@ -200,17 +209,17 @@ def value_problems(cells: pd.DataFrame, fm: FileMapping) -> list[Problem]:
                 fm.file,
                 None,
                 "dates in one order; some can only be month first and some only day first "
-                f"(such as {_examples(_date_text(cells, fm)[_date_text(cells, fm).str.match(NUMERIC_DATE.pattern)])})",
+                f"(such as {_numeric_date_examples(cells, fm)})",
             )
         )
-    elif fm.dates is None and uses_numeric_dates(cells, fm):
+    elif fm.dates is None and not _numeric_dates(cells, fm).empty:
         problems.append(
             Problem(
                 fm.file,
                 None,
                 "to know whether dates such as 03/04/2024 are month first or day first; no date tells, so set "
                 f'dates = "month_first" or dates = "day_first" for this file in the mapping '
-                f"(such as {_examples(_date_text(cells, fm))})",
+                f"(such as {_numeric_date_examples(cells, fm)})",
             )
         )
     for column, value_map in fm.values.items():
@@ -237,12 +246,11 @@ def _name_part(full: pd.Series, part: str) -> pd.Series:
     first name and the rest the last name."""
     text = full.astype("str").str.strip().where(full.notna())
     comma = text.str.contains(",", regex=False).fillna(False).astype(bool)
-    before, after = text.str.split(",", n=1).str[0], text.str.split(",", n=1).str[1]
-    first_word, rest = text.str.split(" ", n=1).str[0], text.str.split(" ", n=1).str[1]
+    at_comma, at_space = text.str.split(",", n=1), text.str.split(" ", n=1)
     if part == "first":
-        out = after.where(comma, first_word)
+        out = at_comma.str[1].where(comma, at_space.str[0])
     else:
-        out = before.where(comma, rest)
+        out = at_comma.str[0].where(comma, at_space.str[1])
     out = out.str.strip()
     return out.where(out != "")
 
@@ -282,7 +290,8 @@ def _column(cells: pd.DataFrame, fm: FileMapping, column: str, problems: list[Pr
     if isinstance(source, str):
         return cells[source]
     if "first_of" in source:
-        return cells[source["first_of"]].bfill(axis=1).iloc[:, 0]
+        columns = [cells[name] for name in source["first_of"]]
+        return functools.reduce(lambda chosen, other: chosen.fillna(other), columns)
     if "split" in source:
         return _name_part(cells[source["split"]], source["part"])
     if "date" in source:
@@ -313,9 +322,7 @@ def _mapped(values: pd.Series, value_map: dict[str, str]) -> pd.Series:
     if not value_map:
         return values
     stripped = values.astype("str").str.strip().where(values.notna())
-    return (
-        stripped.map(lambda v: value_map.get(v) or v if isinstance(v, str) else v).astype("str").where(values.notna())
-    )
+    return stripped.map({v: target for v, target in value_map.items() if target}).fillna(stripped).astype("str")
 
 
 def _dates(text: pd.Series, order: str | None) -> pd.Series:
@@ -328,15 +335,11 @@ def _dates(text: pd.Series, order: str | None) -> pd.Series:
     serial = serial.where(serial.between(*EXCEL_DAYS))
     as_days = (EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")).dt.round("s").dt.strftime("%Y-%m-%dT%H:%M:%S")
     text = as_days.where(serial.notna(), text)
-
-    def month_first(match: re.Match) -> str:
-        a, b, year = match.group(1), match.group(2), match.group(3)
-        month, day = (b, a) if order == "day_first" else (a, b)
-        if len(year) == 2:
-            year = f"{20 if int(year) < CENTURY_PIVOT else 19}{year}"
-        return f"{int(month):02d}/{int(day):02d}/{year}"
-
-    return text.str.replace(NUMERIC_DATE, month_first, regex=True)
+    month, day = (r"\2", r"\1") if order == "day_first" else (r"\1", r"\2")
+    for century, year in _YEARS.items():
+        pattern = rf"^(\d{{1,2}})[/.-](\d{{1,2}})[/.-]{year}($|[ T])"
+        text = text.str.replace(pattern, rf"{month}/{day}/{century}\3\4", regex=True)
+    return text
 
 
 def staged_table(cells: pd.DataFrame, fm: FileMapping, problems: list[Problem]) -> pd.DataFrame:

@@ -249,16 +249,18 @@ def _repeated_keys(table: str, df: pd.DataFrame, sources: list[str]) -> list[Pro
 def _cell_text(series: pd.Series) -> pd.Series:
     """A typed column as the contract's text: ISO dates (the date alone when every time is
     midnight), true/false, numbers without exponent or float noise, text exactly as it is."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        dated = series.dropna()
-        midnight = bool((dated == dated.dt.normalize()).all())
-        return series.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S")
+    if pd.api.types.is_datetime64_any_dtype(series):  # pandas writes a column of midnights as dates
+        return series.dt.floor("s").astype("str").str.replace(" ", "T", regex=False)
     if pd.api.types.is_bool_dtype(series):
         return series.map({True: "true", False: "false"}, na_action="ignore")
     if pd.api.types.is_float_dtype(series):
-        return series.map(lambda v: np.format_float_positional(round(float(v), 10), trim="-"), na_action="ignore")
+        rounded = series.round(10)
+        text = rounded.astype("str").str.replace(r"\.0$", "", regex=True)
+        exponent = text.str.contains("e", regex=False).fillna(False).astype(bool)
+        positional = rounded[exponent].map(lambda v: np.format_float_positional(float(v), trim="-"))
+        return text.where(~exponent, positional)
     if pd.api.types.is_integer_dtype(series):
-        return series.map(lambda v: str(int(v)), na_action="ignore")
+        return series.astype("str")
     return series
 
 
