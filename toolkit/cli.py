@@ -216,6 +216,13 @@ def _add_sample(sub) -> None:
     p.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives the same data (default 7)")
     p.add_argument("--as-of", default="2025-06-30", help="the last day of the data (default 2025-06-30)")
     p.add_argument("--format", default="csv", choices=["csv", "parquet"], help="table file format (default csv)")
+    p.add_argument(
+        "--stores",
+        type=int,
+        default=0,
+        help="make a dealer group of N stores sharing the customers, each row with its store_id; every store is "
+        "of --persona except the last, its contrast (default: one store, no store_id)",
+    )
 
 
 def _add_holdout(sub) -> None:
@@ -324,8 +331,13 @@ def _cmd_sample(args) -> int:
 
     if args.customers < 10:
         raise UsageError("--customers must be at least 10")
-    out = write_sample(args.out, args.customers, args.persona, args.seed, args.as_of, args.format)
-    print(f"wrote a {args.persona} sample dealership of {args.customers} customers to {out}")
+    if args.stores < 0 or (args.stores and args.customers // args.stores < 10):
+        raise UsageError(
+            f"--stores must be 0 (one store) or a number of stores with at least 10 customers each, not {args.stores}"
+        )
+    out = write_sample(args.out, args.customers, args.persona, args.seed, args.as_of, args.format, args.stores)
+    group = f" group of {args.stores} stores" if args.stores else " dealership"
+    print(f"wrote a {args.persona} sample{group} of {args.customers} customers to {out}")
     return EXIT_OK
 
 

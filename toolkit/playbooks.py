@@ -1,5 +1,5 @@
 """The playbooks, in one place: what each is called, the question it answers, the tables it needs,
-its KPI entry point and the KPIs that headline it.
+its KPI entry point, the KPIs that headline it and the one its trend follows.
 
 The renderer, the batch, the command line, ``playbook validate`` and the docs' tests read this
 registry; nothing else lists the playbooks. Adding a playbook means adding its notebook, its
@@ -20,12 +20,14 @@ from toolkit.resources import shipped
 @dataclass(frozen=True)
 class Headline:
     """A KPI shown on index pages and, when ``chart``, side by side on a batch's portfolio page.
-    ``format`` is a format spec that Python and Vega-Lite read alike (".0%", ".2f")."""
+    ``format`` is a format spec that Python and Vega-Lite read alike (".0%", ".2f"); ``better``
+    says which way is an improvement ("higher" or "lower")."""
 
     kpi: str
     label: str
     format: str
     chart: bool = True
+    better: str = "higher"
 
     def text(self, value: float | None) -> str:
         """The KPI as an index page shows it: "give ask ratio: 1.88"."""
@@ -36,7 +38,8 @@ class Headline:
 class Playbook:
     """One playbook. ``tables`` must be in the data folder (``instead`` says what may stand in for
     them); ``optional`` are read when present. ``kpis`` names the KPI entry point as
-    ``module:function``."""
+    ``module:function``; ``trend`` is the KPI the report follows month by month (results.json
+    ``trends``)."""
 
     name: str
     title: str
@@ -45,6 +48,7 @@ class Playbook:
     optional: tuple[str, ...]
     kpis: str
     headline: tuple[Headline, ...]
+    trend: Headline
     instead: str = ""
 
     @property
@@ -69,8 +73,9 @@ REGISTRY: dict[str, Playbook] = {
             kpis="toolkit.analyses.reciprocity:kpis",
             headline=(
                 Headline("give_ask_ratio", "Give/ask ratio (gives per ask)", ".2f"),
-                Headline("ask_only_share", "Outbound touches that only ask", ".0%", chart=False),
+                Headline("ask_only_share", "Outbound touches that only ask", ".0%", chart=False, better="lower"),
             ),
+            trend=Headline("give_ask_ratio", "Gives per ask", ".2f"),
         ),
         Playbook(
             "customer_knowledge",
@@ -83,6 +88,7 @@ REGISTRY: dict[str, Playbook] = {
                 Headline("email_coverage", "Customers with a valid e-mail", ".0%", chart=False),
                 Headline("record_quality_mean", "Record quality (mean of five coverage checks)", ".0%"),
             ),
+            trend=Headline("email_coverage", "Customers with a valid e-mail, by the month they were created", ".0%"),
         ),
         Playbook(
             "sold_follow_up",
@@ -95,6 +101,7 @@ REGISTRY: dict[str, Playbook] = {
                 Headline("full_cadence_share", "Sales that met every follow-up step", ".0%"),
                 Headline("service_retention_12m", "Buyers back for service within 12 months", ".0%"),
             ),
+            trend=Headline("first_service_set_share", "Sales with a first service appointment set", ".0%"),
         ),
         Playbook(
             "engagement",
@@ -104,6 +111,7 @@ REGISTRY: dict[str, Playbook] = {
             optional=("campaigns", "staff", "holdouts"),
             kpis="toolkit.analyses.engagement:kpis",
             headline=(Headline("engaged_share_90d", "Customers engaged in the last 90 days", ".0%"),),
+            trend=Headline("engaged_share", "Customers with an event in the month", ".0%"),
         ),
         Playbook(
             "cx_alignment",
@@ -115,8 +123,15 @@ REGISTRY: dict[str, Playbook] = {
             kpis="toolkit.analyses.alignment:kpis",
             headline=(
                 Headline("alignment_index", "Customer-experience alignment index (1-5)", ".2f"),
-                Headline("department_gap", "Gap between the highest and lowest department", ".2f", chart=False),
+                Headline(
+                    "department_gap",
+                    "Gap between the highest and lowest department",
+                    ".2f",
+                    chart=False,
+                    better="lower",
+                ),
             ),
+            trend=Headline("alignment_index", "Mean self-assessment score (1-5)", ".2f"),
         ),
     )
 }

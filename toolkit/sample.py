@@ -235,6 +235,60 @@ def generate_sample(
     return g.settings(), g.tables()
 
 
+# The identifiers of each generated table, which a dealer group's stores keep apart by a prefix
+# ("ST02-C00017"), and the tables that carry the optional store_id of the contract.
+IDS = {
+    "customers": ("customer_id", "household_id", "salesperson_id"),
+    "vehicles": ("vin", "customer_id"),
+    "sales": ("deal_id", "customer_id", "vin", "salesperson_id"),
+    "touches": ("touch_id", "customer_id", "staff_id", "campaign_id"),
+    "events": ("event_id", "customer_id", "touch_id", "campaign_id"),
+    "appointments": ("appointment_id", "customer_id", "vin"),
+    "repair_orders": ("ro_id", "customer_id", "vin"),
+    "staff": ("staff_id",),
+    "campaigns": ("campaign_id",),
+    "survey": ("respondent_id",),
+    "holdouts": ("campaign_id", "customer_id"),
+}
+STORE_TABLES = ("customers", "sales", "touches", "appointments", "repair_orders", "staff", "survey")
+CONTRAST = {"relationship": "transactional", "mixed": "transactional", "transactional": "relationship"}
+
+
+def generate_group(
+    customers: int = 6000, stores: int = 3, persona: str = "mixed", seed: int = 7, as_of: str = "2025-06-30"
+) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """``(dealer settings, tables)`` for a dealer group of ``stores`` stores (``ST01`` …) sharing
+    ``customers`` evenly. Every store is of ``persona`` except the last, which is its contrast
+    (:data:`CONTRAST`: a transactional store in a relationship or mixed group), so a group always
+    has one store that is clearly different. Each store's ids carry its store id as a prefix and
+    its rows carry ``store_id``."""
+    if stores < 1:
+        raise ValueError("a group needs at least one store")
+    settings, parts = {}, []
+    for k in range(stores):
+        kind = CONTRAST[persona] if stores > 1 and k == stores - 1 else persona
+        size = customers // stores + (k < customers % stores)
+        store_settings, tables = generate_sample(size, kind, seed + k, as_of)
+        settings = settings or store_settings
+        parts.append(_in_store(tables, f"ST{k + 1:02d}"))
+    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+    return {**settings, "name": f"{STORE_NAMES[persona]} Group", "persona": persona}, tables
+
+
+def _in_store(tables: dict[str, pd.DataFrame], store: str) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, df in tables.items():
+        df = df.copy()
+        for column in IDS.get(name, ()):
+            if column in df:
+                text = df[column].astype("string")
+                df[column] = (store + "-" + text).where(text.fillna("").ne(""), text).astype(object)
+        if name in STORE_TABLES:
+            df["store_id"] = store
+        out[name] = df
+    return out
+
+
 def write_sample(
     out: str | Path,
     customers: int = 2000,
@@ -242,9 +296,15 @@ def write_sample(
     seed: int = 7,
     as_of: str = "2025-06-30",
     fmt: str = "csv",
+    stores: int = 0,
 ) -> Path:
-    """Generate a sample and write it as a dealer folder (CSV or Parquet tables + dealer.toml)."""
-    settings, tables = generate_sample(customers, persona, seed, as_of)
+    """Generate a sample — a dealer group of ``stores`` stores when that is 1 or more
+    (:func:`generate_group`) — and write it as a dealer folder (CSV or Parquet tables + dealer.toml)."""
+    settings, tables = (
+        generate_group(customers, stores, persona, seed, as_of)
+        if stores
+        else generate_sample(customers, persona, seed, as_of)
+    )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():

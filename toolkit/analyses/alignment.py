@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from toolkit.analyses import trends
 from toolkit.inputs.schema import SCORE_RANGE
 
 STRONGLY_ALIGNED = 4.5  # a respondent whose mean score is at least this is strongly aligned
@@ -69,6 +70,33 @@ def kpis(survey: pd.DataFrame) -> dict:
         "department_gap": float(dept.max() - dept.min()),
         "respondents": int(people["respondent_id"].nunique()),
     }
+
+
+def trend_measure(survey: pd.DataFrame) -> trends.Measure:
+    """``alignment_index`` by month of answer: the mean of every score given; a respondent's
+    answers in a month are one unit (one person's answers are not independent voices); n counts
+    the answers."""
+    return _answers_measure(survey, survey.get("answered_at"))
+
+
+def headline_measures(survey: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:
+    """``alignment_index`` for :func:`toolkit.analyses.trends.by_store` (``store_id`` on the survey)."""
+    return [_answers_measure(survey, pd.Series(pd.Timestamp(as_of), index=survey.index))]
+
+
+def _answers_measure(survey: pd.DataFrame, when: pd.Series | None) -> trends.Measure:
+    if when is None:
+        when = pd.Series(pd.NaT, index=survey.index, dtype="datetime64[us, UTC]")
+    return trends.measure(
+        "alignment_index",
+        "ratio",
+        when,
+        survey["score"],
+        np.ones(len(survey)),
+        store=survey.get("store_id"),
+        cluster=survey["respondent_id"],
+        what="answers",
+    )
 
 
 def no_formal_strategy_share(survey: pd.DataFrame, statements: pd.DataFrame) -> float | None:

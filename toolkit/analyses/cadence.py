@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses import trends
 from toolkit.analyses.contacts import with_staff_names
 from toolkit.analyses.evidence import ranked
 from toolkit.errors import UsageError
@@ -74,7 +75,7 @@ def sale_follow_up(
     is still open), days to the first touch, touches and personalised touches in the first year,
     the longest silence in the first year, and the hand-off to service (first appointment set,
     shown, back within 12 months). ``pairs`` is :func:`touches_after_sales` for these sales."""
-    out = sales[PER_SALE[:-1]].reset_index(drop=True)
+    out = sales[_kept(sales, PER_SALE[:-1])].reset_index(drop=True)
     out["days_since_sale"] = rules.day(as_of) - rules.days(out["sold_at"])
     out = plan_steps(out, pairs, plan)
     n = len(out)
@@ -88,6 +89,11 @@ def sale_follow_up(
     out["personalised_first_year"] = np.bincount(sale[year & personal], minlength=n)
     out["longest_silence"] = _longest_silence(out["days_since_sale"].to_numpy(), sale[year], day[year])
     return pd.concat([out, _hand_off(sales, appointments, repair_orders, as_of)], axis=1)
+
+
+def _kept(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """``columns`` and, for a dealer group, ``store_id``: what a sale's row carries along."""
+    return [*columns, *(["store_id"] if "store_id" in frame else [])]
 
 
 class FollowUps:
@@ -117,7 +123,7 @@ def plan_steps(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) 
             f"a window ends on day {int(plan['end'].max())}; the touches were paired with sales "
             f"up to day {reach} only (recompute them with cadence.horizon(plan))"
         )
-    out = _steps_met(per_sale[PER_SALE].copy(), pairs, counted(pairs, plan), plan)
+    out = _steps_met(per_sale[_kept(per_sale, PER_SALE)].copy(), pairs, counted(pairs, plan), plan)
     steps = list(plan["step"])
     out["steps_met"] = out[steps].sum(axis=1).astype(int)
     out["steps_due"] = out[steps].notna().sum(axis=1)
@@ -252,6 +258,46 @@ def kpis(per_sale: pd.DataFrame, pairs: pd.DataFrame, plan: pd.DataFrame) -> dic
         "service_retention_12m": share(retained),
         "median_days_to_first_touch": float(first_touch.median()) if len(first_touch) else None,
     }
+
+
+def trend_measure(per_sale: pd.DataFrame) -> trends.Measure:
+    """``first_service_set_share`` by month of sale, over sales at least 30 days old (so their
+    window has closed): the share with a first service appointment set 0–30 days after the sale;
+    n counts those sales."""
+    old = per_sale[window_closed(per_sale["days_since_sale"], FIRST_SERVICE_DAYS)]
+    return trends.measure(
+        "first_service_set_share",
+        "share",
+        old["sold_at"],
+        old["first_appointment_set"].fillna(False),
+        store=old.get("store_id"),
+        what="sales at least 30 days old",
+    )
+
+
+def headline_measures(per_sale: pd.DataFrame, plan: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:
+    """The headline KPIs (as :func:`kpis` defines them), for :func:`toolkit.analyses.trends.by_store`."""
+    steps = list(plan["step"])
+    full = per_sale[per_sale[steps].notna().all(axis=1)]
+    year_old = per_sale[window_closed(per_sale["days_since_sale"], YEAR)]
+    return [
+        trends.snapshot(
+            "full_cadence_share",
+            "share",
+            as_of,
+            full[steps].all(axis=1),
+            store=full.get("store_id"),
+            what="sales old enough for every step",
+        ),
+        trends.snapshot(
+            "service_retention_12m",
+            "share",
+            as_of,
+            year_old["days_to_first_service"].le(YEAR).fillna(False),
+            store=year_old.get("store_id"),
+            what="sales at least a year old",
+        ),
+    ]
 
 
 def compliance_by(per_sale: pd.DataFrame, plan: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses import trends
 from toolkit.analyses.evidence import share_interval
 from toolkit.inputs.schema import EVENT_TYPES
 from toolkit.rules import RESPONSE_DAYS, YEAR, in_window
@@ -37,6 +38,34 @@ def activity_kpis(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Times
         "engaged_share_90d": float(engaged.mean()) if len(customers) else None,
         "events_by_type": {t: int(counts.get(t, 0)) for t in EVENT_TYPES},
     }
+
+
+def trend_measure(customers: pd.DataFrame, events: pd.DataFrame) -> trends.Measure:
+    """``engaged_share`` by month: of all customers (n), the share with at least one event in the
+    month. The same customers come back every month, so a quarter counts each of them once."""
+    store = trends.stores_of(customers)
+    who = joins.positions(events["customer_id"], customers["customer_id"])
+    known = who >= 0
+    engaged = pd.DataFrame(
+        {"month": rules.period_start(events["occurred_at"][known]).to_numpy(), "who": who[known]}
+    ).drop_duplicates()
+    engaged["store"] = store[engaged["who"].to_numpy()]
+    num = engaged.groupby(["month", "store"]).size().rename("num")
+    size = pd.Series(store).value_counts().rename("units")
+    months = engaged["month"].unique()
+    grid = pd.MultiIndex.from_product([sorted(months), size.index], names=["month", "store"])
+    sums = num.reindex(grid, fill_value=0).reset_index()
+    sums["units"] = sums["store"].map(size)
+    return trends.repeated_share("engaged_share", sums, what="customers")
+
+
+def headline_measures(customers: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:
+    """``engaged_share_90d`` (as :func:`activity_kpis`), for :func:`toolkit.analyses.trends.by_store`."""
+    recent = events["customer_id"][in_window(events["occurred_at"], as_of, 90)]
+    engaged = joins.isin(customers["customer_id"], recent)
+    return [
+        trends.snapshot("engaged_share_90d", "share", as_of, engaged, store=customers.get("store_id"), what="customers")
+    ]
 
 
 def top_event_type(activity: dict) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, privacy, rules
-from toolkit.analyses import validity
+from toolkit.analyses import trends, validity
 from toolkit.analyses.contacts import with_staff_names
 from toolkit.analyses.evidence import ranked
 
@@ -110,6 +110,29 @@ def kpis(records: pd.DataFrame, clusters: pd.DataFrame) -> dict:
         "email_opt_in_share": float(records["email_opt_in"].fillna(False).astype(bool).mean()),
         "sms_opt_in_share": float(records["sms_opt_in"].fillna(False).astype(bool).mean()),
     }
+
+
+def trend_measure(records: pd.DataFrame) -> trends.Measure:
+    """``email_coverage`` among customers by the month their record was created
+    (:func:`customer_records`): what the dealership now holds for the customers it took on each
+    month; n counts the customers created (records without ``created_at`` are left out)."""
+    return trends.measure(
+        "email_coverage",
+        "share",
+        records["created_at"],
+        records["email_valid"],
+        store=records.get("store_id"),
+        what="customers created",
+    )
+
+
+def headline_measures(records: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:
+    """The headline KPIs over every customer, for :func:`toolkit.analyses.trends.by_store`."""
+    store = records.get("store_id")
+    return [
+        trends.snapshot("email_coverage", "share", as_of, records["email_valid"], store=store, what="customers"),
+        trends.snapshot("record_quality_mean", "mean", as_of, records["record_quality"], store=store, what="customers"),
+    ]
 
 
 def household_view(records: pd.DataFrame, vehicles: pd.DataFrame) -> dict:

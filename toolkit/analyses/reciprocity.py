@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit import joins, rules
+from toolkit.analyses import trends
 from toolkit.analyses.evidence import share_interval
 from toolkit.inputs.config import Rules
 from toolkit.rules import RESPONSE_DAYS, outbound_touches, ratio, ratios
@@ -42,13 +43,20 @@ def audit(
     overrides: dict | None = None,
 ) -> Audit:
     """Classify, flag, link responses and offers, and compute the KPIs in one call."""
-    from toolkit.analyses.taxonomy import classify_touches
-
-    classified = classify_touches(outbound_touches(touches), campaigns, keyword_rules, overrides)
-    balance = with_response(touch_balance(classified), events)
+    balance = with_response(classified_balance(touches, campaigns, keyword_rules, overrides), events)
     offers = offer_relevance(balance, vehicles)
     streaks = longest_ask_streaks(balance)
     return Audit(balance, offers, streaks, kpis(balance, offers, streaks))
+
+
+def classified_balance(
+    touches: pd.DataFrame, campaigns: pd.DataFrame | None, keyword_rules: Rules, overrides: dict | None = None
+) -> pd.DataFrame:
+    """The outbound touches of ``touches``, classified (:mod:`toolkit.analyses.taxonomy`) and
+    flagged (:func:`touch_balance`)."""
+    from toolkit.analyses.taxonomy import classify_touches
+
+    return touch_balance(classify_touches(outbound_touches(touches), campaigns, keyword_rules, overrides))
 
 
 def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
@@ -156,6 +164,55 @@ def kpis(balance: pd.DataFrame, offers: pd.DataFrame, streaks: pd.Series) -> dic
         "engagement_after_ask_only_rate": float(responded[ask_only].mean()) if ask_only.any() else None,
         "median_longest_ask_streak": float(streaks.median()) if len(streaks) else None,
     }
+
+
+def trend_measure(balance: pd.DataFrame) -> trends.Measure:
+    """``give_ask_ratio`` by month of outbound touch (``balance``: :func:`touch_balance`): touches
+    that give over touches that ask; n counts the touches that ask. The touches of one campaign in
+    one month are one decision of the dealership, so the interval counts each campaign once (a
+    touch without a campaign counts alone)."""
+    return trends.measure(
+        "give_ask_ratio",
+        "ratio",
+        balance["occurred_at"],
+        balance["gives_any"],
+        balance["asks_any"],
+        store=balance.get("store_id"),
+        cluster=_decision(balance),
+        what="outbound touches that ask",
+    )
+
+
+def _decision(balance: pd.DataFrame) -> pd.Series:
+    """What each touch was sent as part of: its campaign, else itself."""
+    return ("campaign " + balance["campaign_id"]).fillna("touch " + balance["touch_id"])
+
+
+def headline_measures(balance: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:
+    """The headline KPIs of the audited touches, for :func:`toolkit.analyses.trends.by_store`."""
+    store = balance.get("store_id")
+    return [
+        trends.snapshot(
+            "give_ask_ratio",
+            "ratio",
+            as_of,
+            balance["gives_any"],
+            balance["asks_any"],
+            store=store,
+            cluster=_decision(balance),
+            what="outbound touches that ask",
+        ),
+        trends.snapshot(
+            "ask_only_share",
+            "ratio",  # a share of touches counted by campaign: the interval counts each campaign once
+            as_of,
+            balance["ask_only"],
+            np.ones(len(balance)),
+            store=store,
+            cluster=_decision(balance),
+            what="outbound touches",
+        ),
+    ]
 
 
 def balance_by(balance: pd.DataFrame, by: str) -> pd.DataFrame:

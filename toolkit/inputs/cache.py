@@ -30,7 +30,9 @@ from toolkit.resources import cache_root
 if TYPE_CHECKING:
     from toolkit.inputs.dealer import Dealer
 
-CACHE_VERSION = "4"
+# The cache's format and the contract it was validated against: a change to either (a column
+# added to the contract) makes every earlier cache stale instead of silently read.
+CACHE_VERSION = "4-" + hashlib.blake2b(repr(schema.TABLES).encode(), digest_size=8).hexdigest()
 
 
 def cache_path(data_dir: str | os.PathLike) -> Path:

@@ -70,6 +70,7 @@ def load_dealer(
     as_of: str | pd.Timestamp | None = None,
     cache: bool = True,
     mask_personal: bool = False,
+    store: str = "",
 ) -> Dealer:
     """Load, validate and cut a dealer folder at ``as_of``.
 
@@ -78,8 +79,9 @@ def load_dealer(
     between tables. ``as_of`` defaults to ``dealer.toml``'s ``as_of``, else the
     latest date in the data (never today's clock), and rows dated after it are
     left out. With ``mask_personal`` staff names are pseudonyms and the Dealer says so, for the
-    contact details a list shows (:mod:`toolkit.analyses.contacts`). Raises :class:`DataError`
-    listing every problem found.
+    contact details a list shows (:mod:`toolkit.analyses.contacts`). With ``store`` only that
+    store of a dealer group is kept (:func:`of_store`). Raises :class:`DataError` listing every
+    problem found.
     """
     folder = Path(data_dir)
     if not folder.is_dir():
@@ -95,6 +97,8 @@ def load_dealer(
         )
     cut = pd.Timestamp(as_of).normalize() if as_of not in (None, "") else validated.as_of
     held = {name: _cut_at(df, schema.TABLES[name], cut) for name, df in validated.tables.items()}
+    if store:
+        held = of_store(held, store)
     if mask_personal and "staff" in held:
         held["staff"] = privacy.masked_staff(held["staff"])
     return Dealer(
@@ -106,6 +110,33 @@ def load_dealer(
         warnings=validated.warnings,
         masked=mask_personal,
     )
+
+
+def of_store(tables: dict[str, pd.DataFrame], store: str) -> dict[str, pd.DataFrame]:
+    """One store of a dealer group: the rows whose ``store_id`` is ``store`` in every table that
+    fills it in; in a table without one (vehicles, events, holdouts, or a table whose store_id is
+    blank throughout) the rows of that store's customers; tables that belong to no store
+    (campaigns, staff without a store) whole."""
+    named = {name for name, df in tables.items() if "store_id" in df and df["store_id"].notna().any()}
+    out = {
+        name: df[df["store_id"].eq(store).fillna(False).to_numpy(bool)] if name in named else df
+        for name, df in tables.items()
+    }
+    if "customers" in named:
+        kept = out["customers"]["customer_id"]
+        for name, df in out.items():
+            if name not in named and "customer_id" in df:
+                out[name] = df[df["customer_id"].isin(kept).to_numpy(bool)]
+    return out
+
+
+def stores(dealer: Dealer) -> list[str]:
+    """The store ids a dealer group's tables name (none for a single store)."""
+    ids: set[str] = set()
+    for df in dealer.tables.values():
+        if "store_id" in df:
+            ids |= set(df["store_id"].dropna())
+    return sorted(ids)
 
 
 def load_table_file(path: str | os.PathLike, table: str) -> pd.DataFrame:

@@ -54,12 +54,25 @@ def to_jsonable(value: Any) -> Any:
 
 
 def record_results(
-    playbook: str, dealer, kpis: dict, actions: Sequence[Action] = (), lists: Mapping[str, Any] | None = None
+    playbook: str,
+    dealer,
+    kpis: dict,
+    actions: Sequence[Action] = (),
+    lists: Mapping[str, Any] | None = None,
+    *,
+    trends: Mapping[str, list] | None = None,
+    stores: Mapping[str, list] | None = None,
+    measures: Sequence = (),
 ) -> None:
     """Record a playbook's KPIs (shares are fractions 0–1; no data → None), its "What to do next"
-    list and every list the report mentions, complete (name → DataFrame), for the renderer."""
+    list, every list the report mentions, complete (name → DataFrame), its monthly ``trends``
+    (KPI → :func:`toolkit.analyses.trends.records`) and, for a dealer group, its headline KPIs
+    by store (KPI → :func:`toolkit.analyses.trends.store_records`) and the counts behind its
+    headline KPIs (``measures``, each a :class:`toolkit.analyses.trends.Measure`), which the next
+    render compares itself with, for the renderer."""
     from IPython.display import display
 
+    from toolkit.analyses.trends import counts_record
     from toolkit.presentation.frontend import is_interactive
 
     if is_interactive():
@@ -71,5 +84,8 @@ def record_results(
         "kpis": to_jsonable(kpis),
         "actions": [to_jsonable(a.record()) for a in actions],
         "lists": {name: list_rows(rows) for name, rows in (lists or {}).items() if list_path(name)},
+        "trends": to_jsonable(dict(trends or {})),
+        "stores": to_jsonable(dict(stores or {})),
+        "headline_counts": {m.kpi: counts_record(m) for m in measures},
     }
     display({RESULTS_MIME: payload, "text/plain": "results recorded"}, raw=True)

@@ -61,6 +61,9 @@ class ClientOutcome:
     as_of: str = ""
     kpis: dict = field(default_factory=dict)
     lists: str = ""  # links to every list of the client's reports, from the portfolio page
+    since: str = ""  # as_of of the client's previous render, when its reports had one
+    changes: dict = field(default_factory=dict)  # headline KPI → its change since then (history.change)
+    moved: dict = field(default_factory=dict)  # headline KPI → improved, slipped, within noise, too few to tell
 
 
 @dataclass
@@ -274,6 +277,7 @@ def _validated(client: Client, error: str | None, name: str, as_of: str, out: Pa
 def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -> None:
     """A rendered client's status, message and KPIs from its playbooks' results, and its index page.
     Build folders a lost process left behind are removed: every render of the client is over."""
+    from toolkit.running.history import movement
     from toolkit.running.render import list_links, write_set_index
 
     _remove_builds(folder)
@@ -286,6 +290,11 @@ def _finish(outcome: ClientOutcome, results: list[RenderResult], folder: Path) -
     for r in rendered:
         if r.results:
             outcome.kpis.update(r.results["kpis"])
+            since = r.results.get("since")
+            if since:
+                outcome.since = max(outcome.since, since["as_of"])
+                outcome.changes.update(since["changes"])
+                outcome.moved.update(movement(r.name, since))
     outcome.lists = ", ".join(
         filter(
             None,
@@ -320,7 +329,11 @@ def flatten_kpis(kpis: dict, prefix: str = "") -> dict:
 
 
 def portfolio_rows(outcomes: list[ClientOutcome]) -> list[dict]:
-    """A row per client: id, name, status, message, as_of, then every KPI."""
+    """A row per client: id, name, status, message, as_of, every KPI, then — where the client was
+    rendered before — the previous as_of (``since``), the headline KPIs that improved and slipped
+    beyond noise, and each headline KPI's change (``change.<kpi>``) with its verdict
+    (``moved.<kpi>``)."""
+    headlines = [h.kpi for p in playbooks.REGISTRY.values() for h in p.headline]
     return [
         {
             "client": o.client_id,
@@ -329,6 +342,11 @@ def portfolio_rows(outcomes: list[ClientOutcome]) -> list[dict]:
             "message": o.message,
             "as_of": o.as_of,
             **flatten_kpis(o.kpis),
+            "since": o.since,
+            "improved": "; ".join(k for k in headlines if o.moved.get(k) == "improved"),
+            "slipped": "; ".join(k for k in headlines if o.moved.get(k) == "slipped"),
+            **{f"change.{k}": o.changes[k]["difference"] for k in headlines if k in o.changes},
+            **{f"moved.{k}": o.moved[k] for k in headlines if k in o.moved},
         }
         for o in outcomes
     ]
@@ -376,6 +394,8 @@ def write_portfolio_index(path: Path, outcomes: list[ClientOutcome]) -> Path:
             bodies.append(f'<div class="chart" id="chart-{len(charts) - 1}"></div>')
     table = _kpi_table(frame)
     sections = [("Clients", clients), ("Portfolio", table)]
+    if any(o.since for o in outcomes):
+        sections.append(("Since the previous render", _movement_table(outcomes)))
     if bodies:
         sections.append(("Clients side by side", "".join(bodies)))
     ok = sum(o.status == "ok" for o in outcomes)
@@ -384,6 +404,33 @@ def write_portfolio_index(path: Path, outcomes: list[ClientOutcome]) -> Path:
     )
     files.write_text(path, page)
     return path
+
+
+def _movement_table(outcomes: list[ClientOutcome]) -> str:
+    """Per client rendered before: the previous as_of, and each headline KPI's change with whether
+    it improved or slipped beyond noise."""
+    from toolkit.presentation.stories.trends import difference_text
+
+    headlines = [h for p in playbooks.REGISTRY.values() for h in p.headline]
+    shown = [h for h in headlines if any(h.kpi in o.changes for o in outcomes)]
+    head = "".join(f"<th>{html.escape(h.kpi.replace('_', ' '))}</th>" for h in shown)
+    rows = []
+    for o in outcomes:
+        if not o.since:
+            continue
+        cells = "".join(
+            f"<td>{html.escape(difference_text(o.changes[h.kpi]['difference'], h.format))} "
+            f"({html.escape(o.moved.get(h.kpi, ''))})</td>"
+            if h.kpi in o.changes and o.changes[h.kpi].get("difference") is not None
+            else "<td>n/a</td>"
+            for h in shown
+        )
+        rows.append(f"<tr><td>{html.escape(o.name)}</td><td>{html.escape(o.since)}</td>{cells}</tr>")
+    return (
+        f"<table><thead><tr><th>Client</th><th>Since</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<p class='kpi-note'>Each change is beyond noise (improved or slipped) only when its 95% test says so; "
+        "otherwise it is within noise.</p>"
+    )
 
 
 def _kpi_table(frame) -> str:

@@ -72,7 +72,7 @@ def check_values(parameters: dict) -> None:
 
 
 def check_against_data(parameters: dict, as_of: str | None, dealer) -> None:
-    """Refuse a salesperson the data does not know (naming the known ones) and an ``as_of`` before
+    """Refuse a salesperson or store the data does not know (naming the known ones) and an ``as_of`` before
     all of the data's activity or after its end."""
     who = parameters.get("salesperson") or ""
     if who and who != "everyone":
@@ -80,6 +80,16 @@ def check_against_data(parameters: dict, as_of: str | None, dealer) -> None:
         if who not in known:
             listed = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
             raise UsageError(f"salesperson {who!r} is not in the data; the salespeople are: {listed or 'none'}")
+    chosen = parameters.get("store") or ""
+    if chosen:
+        from toolkit.inputs.dealer import stores
+
+        known = stores(dealer)
+        if chosen not in known:
+            listed = ", ".join(known[:20]) + (" …" if len(known) > 20 else "")
+            raise UsageError(
+                f"store {chosen!r} is not in the data; the stores are: {listed or 'none (no table has a store_id)'}"
+            )
     from toolkit.inputs.dealer import activity_span
 
     cut = date_of("as_of", as_of)
@@ -101,7 +111,7 @@ def known_salespeople(dealer) -> list[str]:
     return sorted(ids)
 
 
-FOCUS = ("salesperson", "sold_from", "sold_to", "period_start", "period_end")  # they select a part
+FOCUS = ("store", "salesperson", "sold_from", "sold_to", "period_start", "period_end")  # they select a part
 
 
 def focus(parameters: dict) -> list[tuple[str, str]]:

@@ -216,10 +216,12 @@ def write_lists(folder: Path, lists: dict) -> dict:
     return written
 
 
-def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
+def _execute_into(build: Path, final: Path, path: Path, params: dict, timeout: int) -> dict:
     """Run the notebook into ``build``: executed.ipynb, results.json and report.html, with no path
-    of this machine in any of them; returns the results."""
+    of this machine in any of them, and the history of the report at ``final`` it will replace
+    (:mod:`toolkit.running.history`); returns the results."""
     from toolkit.presentation.report import build_report
+    from toolkit.running.history import carry_history
     from toolkit.running.parameters import focus_words
 
     executed = build / "executed.ipynb"
@@ -238,7 +240,7 @@ def _execute_into(build: Path, path: Path, params: dict, timeout: int) -> dict:
     executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     defaults = {k: _literal(v["default"]) for k, v in notebook_parameters(path).items()}
     shown = {k: without_local_paths(v, local) if isinstance(v, str) else v for k, v in {**defaults, **params}.items()}
-    results = {**results, "parameters": shown}
+    results = carry_history(final, build, {**results, "parameters": shown})
     (build / "results.json").write_text(json.dumps(results, indent=2))
     masked = "personal data shown as pseudonyms" if params.get("mask_personal") else ""
     page = build_report(nb, results["dealer"], results["as_of"], ", ".join(filter(None, [focus_words(params), masked])))
@@ -283,7 +285,7 @@ def render_playbook(
     build = files.new_folder(out_dir, f"build-{name}")
     started = time.perf_counter()
     try:
-        results = _execute_into(build, path, params, timeout)
+        results = _execute_into(build, final, path, params, timeout)
         files.move_into_place(build, final)
         error_file.unlink(missing_ok=True)
         return RenderResult(name, title, "ok", final, results, None, time.perf_counter() - started, params)
@@ -425,6 +427,7 @@ def _result_row(r: RenderResult) -> str:
     """One report's row of an index page."""
     import html
 
+    from toolkit.running.history import change_text
     from toolkit.running.parameters import focus_words
 
     focus = focus_words(r.parameters)
@@ -434,8 +437,10 @@ def _result_row(r: RenderResult) -> str:
         recorded = html.escape(str((r.results or {}).get("as_of", "")))
         link = f'<a href="{html.escape(r.folder.name)}/report.html">{title}</a>'
         lists = list_links(r.folder.name, (r.results or {}).get("lists", {}))
+        moved = change_text(r.name, (r.results or {}).get("since"))
+        change = f"<br><span class='kpi-note'>{html.escape(moved)}</span>" if moved else ""
         return (
-            f"<tr><td>{link}</td><td>ok</td><td>{recorded}</td><td>{html.escape(headline(r.name, kpis))}</td>"
+            f"<tr><td>{link}</td><td>ok</td><td>{recorded}</td><td>{html.escape(headline(r.name, kpis))}{change}</td>"
             f"<td>{lists}</td></tr>"
         )
     if r.status == "skipped":
