@@ -264,7 +264,8 @@ def generate_group(
     its rows carry ``store_id``."""
     if stores < 1:
         raise ValueError("a group needs at least one store")
-    settings, parts = {}, []
+    settings: dict = {}
+    parts = []
     for k in range(stores):
         kind = CONTRAST[persona] if stores > 1 and k == stores - 1 else persona
         size = customers // stores + (k < customers % stores)
