@@ -290,10 +290,10 @@ def by_store(m: Measure) -> pd.DataFrame:
     """Each store's value (every month of ``m`` pooled), with its count and 95% interval, against
     the rest of the group pooled: rest, difference and its interval (``diff_lower``,
     ``diff_upper``), p, p_adjusted (Holm over the stores large enough) and verdict ("above",
-    "below", "within noise", "too few"). Empty when the data has no ``store_id``."""
+    "below", "within noise", "too few"). Empty unless the data names two stores or more."""
     sums = pd.DataFrame({s: m.pooled(rows) for s, rows in m.sums.groupby(level="store")}).T
     sums = sums[sums.index != ""]
-    if sums.empty:
+    if len(sums) < 2:  # one store (or none) has no rest to compare with
         return pd.DataFrame(columns=["store", "value", "n", "lower", "upper", "rest", "difference", "verdict"])
     total = sums.sum()
     rows = {}

@@ -408,10 +408,54 @@ def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[Render
         "<table><thead><tr><th>Playbook</th><th>Status</th><th>As of</th><th>Headline</th><th>Lists</th></tr></thead>"
         f"<tbody>{''.join(row for _, row in sorted(rows))}</tbody></table>"
     )
-    page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", [("Reports", table)])
+    sections = [("Reports", table)]
+    compared = store_table([r.results for r in results if r.status == "ok" and r.results])
+    if compared:
+        sections.append(("Stores side by side", compared))
+    page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", sections)
     path = out_dir / "index.html"
     files.write_text(path, page)
     return path
+
+
+def store_table(recorded: list[dict]) -> str:
+    """The stores of a dealer group side by side: a row per store, a column per headline KPI
+    broken down by store (results.json ``stores``), each value with its 95% interval and, where
+    the evidence separates it, whether it is above or below the rest of the group. Blank for a
+    single store."""
+    import html
+
+    columns = [
+        (h, r["stores"][h.kpi])
+        for r in recorded
+        for h in (playbooks.REGISTRY[r["playbook"]].headline if r.get("playbook") in playbooks.REGISTRY else ())
+        if h.kpi in r.get("stores", {})
+    ]
+    if not columns:
+        return ""
+    stores = sorted({row["store"] for _, rows in columns for row in rows})
+    head = "".join(f"<th>{html.escape(h.label)}</th>" for h, _ in columns)
+    body = []
+    for store in stores:
+        cells = []
+        for h, rows in columns:
+            row = next((x for x in rows if x["store"] == store), None)
+            cells.append(f"<td>{html.escape(_store_cell(row, h.format))}</td>")
+        body.append(f"<tr><td>{html.escape(store)}</td>{''.join(cells)}</tr>")
+    note = (
+        "<p class='kpi-note'>Each store against the rest of the group; above or below only where the 95% test, "
+        "corrected for the stores compared, separates it.</p>"
+    )
+    return f"<table><thead><tr><th>Store</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note}"
+
+
+def _store_cell(row: dict | None, fmt: str) -> str:
+    if row is None or row["value"] is None:
+        return "n/a"
+    shown = format(row["value"], fmt)
+    if row["lower"] is not None and row["upper"] is not None:
+        shown += f" ({format(row['lower'], fmt)}–{format(row['upper'], fmt)})"
+    return f"{shown}, {row['verdict']}" if row["verdict"] in ("above", "below", "too few") else shown
 
 
 def _title(name: str) -> str:
