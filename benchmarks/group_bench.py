@@ -2,7 +2,7 @@
 
     python benchmarks/group_bench.py [--customers 200000] [--keep DIR | --data DIR] [--only PART ...]
 
-1. generates the group with `playbook sample` (timed: the foundation's one-minute target);
+1. generates the group with `playbook sample --stores 10` (timed: the foundation's one-minute target);
 2. loads and validates it from CSV, then from the cache (each in a fresh process, peak memory);
 3. computes each playbook's KPIs with the toolkit and with DuckDB SQL over the validated Parquet
    tables, checks they are equal, and prints toolkit ÷ DuckDB;
@@ -373,6 +373,7 @@ PARTS = ("load", "kpis", "render", "widgets")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument("--stores", type=int, default=10, help="stores of the generated dealer group (default 10)")
     parser.add_argument("--keep", help="keep the generated group in this folder")
     parser.add_argument("--data", help="use this already generated group instead of generating one")
     parser.add_argument(
@@ -392,11 +393,15 @@ def main() -> None:
     result: dict = {
         "date": str(date.today()),
         "customers": args.customers,
+        "stores": args.stores,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
     }
     if not args.data:
         gen, _ = run(
-            [str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers), "--seed", "11"]
+            [
+                *(str(BIN / "playbook"), "sample", "--out", str(group), "--customers", str(args.customers)),
+                *("--seed", "11", "--stores", str(args.stores)),
+            ]
         )
         result["seconds"] = {"generate_csv": gen}
         print(f"generate {gen:.1f}s")

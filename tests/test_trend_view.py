@@ -111,3 +111,17 @@ def test_without_a_front_end_the_trend_is_drawn_once_for_the_defaults(monkeypatc
     monkeypatch.setattr(trend_view.charts, "show", shown.append)
     assert trend_view.show_trend(rising(), JUNE, COVERAGE) is None
     assert len(shown) == 2 and "April–June 2025" in shown[0]
+
+
+def test_the_trend_chart_leaves_out_empty_months_and_names_its_measure():
+    from toolkit.presentation import charts
+
+    m = trends.measure(
+        "email_coverage", "share", pd.Series(pd.to_datetime(["2025-05-03", "2025-06-04"])), [1, 0], what="c"
+    )
+    trend = trends.monthly(m, pd.Timestamp("2025-06-10"), months=3)  # April empty, June partial
+    spec = charts.trend(trend, "email_coverage", "t", ".0%").to_dict()
+    rows = [r for data in spec["datasets"].values() for r in data]
+    assert {r["month"][:7] for r in rows} == {"2025-05", "2025-06"}
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Email coverage"
+    assert any(layer["mark"]["type"] == "point" for layer in spec["layer"][1]["layer"])  # June: an open point

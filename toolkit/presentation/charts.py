@@ -278,26 +278,27 @@ def intervals(
     return bars + points + zero
 
 
-def trend(df: pd.DataFrame, title: str, y_format: str = "") -> alt.Chart:
-    """A monthly trend (:func:`toolkit.analyses.trends.monthly`): the value as a line over a band
-    from ``lower`` to ``upper`` (95%); a month with nothing to measure is left out, and a month
-    as_of cuts short is an open point off the line (:func:`lines`)."""
-    data = df.loc[df["n"] > 0, ["month", "value", "lower", "upper", "n", "partial"]]
+def trend(df: pd.DataFrame, kpi: str, title: str, y_format: str = "") -> alt.Chart:
+    """A monthly trend of ``kpi`` (:func:`toolkit.analyses.trends.monthly`): the value as a line
+    over a band from ``lower`` to ``upper`` (95%); a month with nothing to measure is left out, and
+    a month as_of cuts short is an open point off the line (:func:`lines`)."""
+    data = df.loc[df["n"] > 0, ["month", "value", "lower", "upper", "n", "partial"]].rename(columns={"value": kpi})
     axis = alt.Axis(format=y_format) if y_format else alt.Axis()
+    shown = y_format or ",.2f"
     band = (
         _base(data, title)
         .mark_area(opacity=0.18, color=PALETTE[0])
         .encode(
             x=alt.X("month:T", title=None, axis=DATE_AXIS),
-            y=alt.Y("lower:Q", axis=axis, title=named("value")),
+            y=alt.Y("lower:Q", axis=axis, title=named(kpi)),
             y2="upper:Q",
             tooltip=[
                 alt.Tooltip("month:T", format="%B %Y"),
-                alt.Tooltip("value:Q", format=y_format or ",.2f"),
-                alt.Tooltip("lower:Q", format=y_format or ",.2f", title="95% low"),
-                alt.Tooltip("upper:Q", format=y_format or ",.2f", title="95% high"),
+                alt.Tooltip(f"{kpi}:Q", format=shown, title=named(kpi)),
+                alt.Tooltip("lower:Q", format=shown, title="95% low"),
+                alt.Tooltip("upper:Q", format=shown, title="95% high"),
                 alt.Tooltip("n:Q", format=",.0f", title="count"),
             ],
         )
     )
-    return band + lines(data, "month", "value", None, title, y_format)
+    return band + lines(data, "month", kpi, None, title, y_format)

@@ -13,6 +13,7 @@ import pandas as pd
 from toolkit.analyses import trends
 from toolkit.playbooks import Headline
 from toolkit.presentation import charts, display, widgets
+from toolkit.presentation.labels import label
 from toolkit.presentation.stories import trends as story
 
 WINDOWS = (12, 24, 36)  # months the period selector offers
@@ -34,7 +35,7 @@ def trend_view(m: trends.Measure, as_of: pd.Timestamp, headline: Headline, end: 
     trend = trends.monthly(m, as_of, months=months, end=last)
     changes = trends.quarter_changes(m, as_of, end=last)
     display.show_markdown(story.describe_trend(m, trend, changes, headline))
-    charts.show(charts.trend(trend, f"{headline.label}, by month (95% interval)", headline.format))
+    charts.show(charts.trend(trend, m.kpi, f"{headline.label}, by month (95% interval)", headline.format))
 
 
 def show_trend(m: trends.Measure, as_of: pd.Timestamp, headline: Headline):
@@ -65,19 +66,21 @@ def show_stores(measures: list[trends.Measure], headlines: tuple[Headline, ...])
         headline = next(h for h in headlines if h.kpi == m.kpi)
         recorded[m.kpi] = trends.store_records(table)
         display.show_markdown(story.describe_stores(table, headline, m.denominator))
-        shown = table[["store", "value", "n", "lower", "upper", "rest", "verdict"]]
-        percent = ("value", "lower", "upper", "rest") if headline.format.endswith("%") else ()
+        shown = table[["store", "value", "n", "lower", "upper", "rest", "verdict"]].rename(
+            columns={"value": m.kpi, "n": "count"}
+        )
+        percent = (m.kpi, "lower", "upper", "rest") if headline.format.endswith("%") else ()
         display.show_table(shown, percent=percent)
-        if len(table) > 1:
-            charts.show(
-                charts.intervals(
-                    table,
-                    "value",
-                    "lower",
-                    "upper",
-                    "store",
-                    f"{headline.label}, by store (95% interval)",
-                    x_format=headline.format,
-                )
+        charts.show(
+            charts.intervals(
+                table,
+                "value",
+                "lower",
+                "upper",
+                "store",
+                f"{headline.label}, by store (95% interval)",
+                x_format=headline.format,
+                x_title=label(m.kpi),
             )
+        )
     return recorded
