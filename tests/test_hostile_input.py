@@ -10,6 +10,7 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,11 +20,12 @@ from toolkit.resources import sample_dir
 SCRIPT = "<script>document.title='pwned'</script>"
 IMAGE = "<img src=x onerror=document.title='pwned'>"
 LINK = "[details](javascript:document.title='pwned')"
+STORE = "South<b onmouseover=alert(1)>"
 
 
 def hostile_folder(folder: Path) -> Path:
-    """The sample dealership with markup in the dealer's name, a salesperson's id and name, and a
-    department: the fields a CRM lets anyone type into that reach the reports."""
+    """The sample dealership with markup in the dealer's name, a salesperson's id and name, a
+    department and a store id: the fields a CRM lets anyone type into that reach the reports."""
     shutil.copytree(sample_dir(), folder)
     toml = folder / "dealer.toml"
     toml.write_text(toml.read_text().replace("Lakeside Toyota", f"Lakeside {SCRIPT} {LINK}"))
@@ -44,6 +46,9 @@ def hostile_folder(folder: Path) -> Path:
     survey = pd.read_csv(folder / "survey.csv", dtype=str, keep_default_na=False)
     survey["department"] = survey["department"].replace("service", f"service<!--{SCRIPT}")
     survey.to_csv(folder / "survey.csv", index=False)
+    customers = pd.read_csv(folder / "customers.csv", dtype=str, keep_default_na=False)
+    customers["store_id"] = np.where(np.arange(len(customers)) % 2, "North", STORE)  # a group of two stores
+    customers.to_csv(folder / "customers.csv", index=False)
     return folder
 
 
@@ -104,6 +109,8 @@ def test_the_markup_is_shown_as_text(hostile_reports):
     assert "Lakeside &lt;script&gt;" in knowledge
     follow_up = (hostile_reports / "sold_follow_up" / "report.html").read_text()
     assert "S04&lt;img src=x onerror=" in follow_up
+    assert "South&lt;b onmouseover=alert(1)&gt;" in knowledge  # the store breakdown
+    assert "<td>South&lt;b onmouseover=alert(1)&gt;</td>" in (hostile_reports / "index.html").read_text()
     alignment = parsed(hostile_reports / "cx_alignment" / "report.html")
     specs = alignment.scripts[-1]  # the charts' data, where the departments are
     assert "service\\u003c!--\\u003cscript>" in specs and "<!--" not in specs

@@ -40,7 +40,14 @@ def test_demo_renders_every_playbook_with_results(demo):
         folder = demo / name
         results = json.loads((folder / "results.json").read_text())
         lists = {"lists"} if results["lists"] else set()
-        assert {p.name for p in folder.iterdir()} == {"report.html", "executed.ipynb", "results.json", *lists}
+        assert {p.name for p in folder.iterdir()} == {
+            "report.html",
+            "executed.ipynb",
+            "results.json",
+            "history",
+            *lists,
+        }
+        assert [p.name for p in (folder / "history").iterdir()] == ["2025-06-30.json"]  # this render, archived
         assert results["playbook"] == name and results["dealer"] == "Lakeside Toyota"
         assert results["as_of"] == "2025-06-30"
         assert results["parameters"]["data_dir"] == "sample"  # no path of the machine (issue 22)

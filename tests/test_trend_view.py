@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.months import monthly_shares
 from toolkit import playbooks
 from toolkit.analyses import trends
 from toolkit.presentation import trends as trend_view
@@ -19,12 +20,7 @@ COVERAGE = playbooks.get("customer_knowledge").trend  # email coverage, ".0%"
 
 
 def shares(rates: dict[str, float], per_month: int = 200, seed: int = 1) -> trends.Measure:
-    rng = np.random.default_rng(seed)
-    when, hit = [], []
-    for month, rate in rates.items():
-        when += [pd.Timestamp(month) + pd.Timedelta(days=int(d)) for d in rng.integers(0, 28, per_month)]
-        hit += list(rng.random(per_month) < rate)
-    return trends.measure("email_coverage", "share", pd.Series(when), hit, what="customers created")
+    return monthly_shares(rates, per_month, seed, kpi="email_coverage", what="customers created")
 
 
 def rising() -> trends.Measure:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.months import monthly_shares
 from toolkit.analyses import trends
 
 AS_OF = pd.Timestamp("2025-02-14")
@@ -70,16 +71,6 @@ def test_rows_of_one_cluster_count_as_one_unit():
     assert a["value"] == b["value"] == 1.0 and a["n"] == b["n"] == 40
     assert b["units"] == 2 and a["units"] == 80
     assert (b["upper"] - b["lower"]) > 3 * (a["upper"] - a["lower"])
-
-
-def monthly_shares(rates: dict[str, float], per_month: int, seed: int) -> trends.Measure:
-    """A share measured on ``per_month`` fresh units a month, at the given rate per month."""
-    rng = np.random.default_rng(seed)
-    when, hit = [], []
-    for month, rate in rates.items():
-        when += [pd.Timestamp(month) + pd.Timedelta(days=int(d)) for d in rng.integers(0, 28, per_month)]
-        hit += list(rng.random(per_month) < rate)
-    return trends.measure("s", "share", pd.Series(when), hit, what="units")
 
 
 def year_of(rate_before: float, rate_latest: float) -> dict[str, float]:

@@ -200,3 +200,20 @@ def test_an_engagement_window_updates_the_model_the_budget_and_the_what_if(voila
         page.screenshot(path=str(tmp_path / "engagement-window.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_the_period_selector_moves_the_trend_and_its_comparison_in_voila(voila, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        open_app(page, f"{voila}/voila/render/customer_knowledge.ipynb", ".widget-dropdown")
+        output_with(page, "by the month they were created, April–June 2025:", 240_000)
+        select = dropdown(page, "Trend up to")
+        select.scroll_into_view_if_needed()
+        select.select_option("2024-12")
+        output_with(page, "by the month they were created, October–December 2024:", 60_000)
+        dropdown(page, "Months shown").select_option("12")
+        output_with(page, "by the month they were created, October–December 2024:", 60_000)
+        page.screenshot(path=str(tmp_path / "period-selector.png"))
+        assert "Traceback" not in page.inner_text("body")
+    finally:
+        page.close()

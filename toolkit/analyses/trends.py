@@ -185,16 +185,14 @@ def records(trend: pd.DataFrame) -> list[dict]:
     """A monthly trend as results.json holds it: period "YYYY-MM", value, n, lower, upper, partial
     (value and interval null where n is 0)."""
     return [
-        {
-            "period": r.month.strftime("%Y-%m"),
-            "value": None if pd.isna(r.value) else float(r.value),
-            "n": int(r.n),
-            "lower": None if pd.isna(r.lower) else float(r.lower),
-            "upper": None if pd.isna(r.upper) else float(r.upper),
-            "partial": bool(r.partial),
-        }
-        for r in trend.itertuples()
+        {"period": r.month.strftime("%Y-%m"), **_estimate(r), "partial": bool(r.partial)} for r in trend.itertuples()
     ]
+
+
+def _estimate(row) -> dict:
+    """A row's value, count and 95% interval as plain JSON values (null for no value)."""
+    plain = {k: getattr(row, k) for k in ("value", "n", "lower", "upper")}
+    return {k: None if pd.isna(v) else (int(v) if k == "n" else float(v)) for k, v in plain.items()}
 
 
 def compare(a: pd.Series, b: pd.Series, kind: str) -> dict:
@@ -321,17 +319,7 @@ def by_store(m: Measure) -> pd.DataFrame:
 
 def store_records(table: pd.DataFrame) -> list[dict]:
     """A :func:`by_store` table as results.json holds it: store, value, n, lower, upper, verdict."""
-    return [
-        {
-            "store": str(r.store),
-            "value": None if pd.isna(r.value) else float(r.value),
-            "n": int(r.n),
-            "lower": None if pd.isna(r.lower) else float(r.lower),
-            "upper": None if pd.isna(r.upper) else float(r.upper),
-            "verdict": str(r.verdict),
-        }
-        for r in table.itertuples()
-    ]
+    return [{"store": str(r.store), **_estimate(r), "verdict": str(r.verdict)} for r in table.itertuples()]
 
 
 def counts_record(m: Measure) -> dict:

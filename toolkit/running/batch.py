@@ -329,8 +329,8 @@ def flatten_kpis(kpis: dict, prefix: str = "") -> dict:
 
 
 def portfolio_rows(outcomes: list[ClientOutcome]) -> list[dict]:
-    """A row per client: id, name, status, message, as_of, every KPI, then — where the client was
-    rendered before — the previous as_of (``since``), the headline KPIs that improved and slipped
+    """A row per client: id, name, status, message, as_of, every KPI, then — once a client has been
+    rendered before into the same --out — the previous as_of (``since``), the headline KPIs that improved and slipped
     beyond noise, and each headline KPI's change (``change.<kpi>``) with its verdict
     (``moved.<kpi>``)."""
     headlines = [h.kpi for p in playbooks.REGISTRY.values() for h in p.headline]
@@ -342,14 +342,23 @@ def portfolio_rows(outcomes: list[ClientOutcome]) -> list[dict]:
             "message": o.message,
             "as_of": o.as_of,
             **flatten_kpis(o.kpis),
-            "since": o.since,
-            "improved": "; ".join(k for k in headlines if o.moved.get(k) == "improved"),
-            "slipped": "; ".join(k for k in headlines if o.moved.get(k) == "slipped"),
-            **{f"change.{k}": o.changes[k]["difference"] for k in headlines if k in o.changes},
-            **{f"moved.{k}": o.moved[k] for k in headlines if k in o.moved},
+            **_movement_columns(o, headlines),
         }
         for o in outcomes
     ]
+
+
+def _movement_columns(o: ClientOutcome, headlines: list[str]) -> dict:
+    """A client's columns about its previous render; none for a client rendered for the first time."""
+    if not o.since:
+        return {}
+    return {
+        "since": o.since,
+        "improved": "; ".join(k for k in headlines if o.moved.get(k) == "improved"),
+        "slipped": "; ".join(k for k in headlines if o.moved.get(k) == "slipped"),
+        **{f"change.{k}": o.changes[k]["difference"] for k in headlines if k in o.changes},
+        **{f"moved.{k}": o.moved[k] for k in headlines if k in o.moved},
+    }
 
 
 def write_portfolio(path: Path, outcomes: list[ClientOutcome]) -> Path:
