@@ -151,3 +151,12 @@ def test_the_change_between_two_renders():
     tiny = trends.counts_record(group({"": 0.9}, 5, 4))
     assert trends.change(tiny, before)["verdict"] == "too few"
     assert trends.change({**after, "kind": "mean"}, before) == {}  # a KPI whose definition changed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_change_is_beyond_noise_exactly_when_its_interval_leaves_out_zero(seed):
+    rise = [0.3, 0.34, 0.38, 0.42, 0.3, 0.36][seed]  # around the edge of what 200 a month can tell
+    changes = trends.quarter_changes(monthly_shares(year_of(0.3, rise), 200, seed + 10), JUNE)
+    for _, row in changes.iterrows():
+        excludes_zero = row["lower"] > 0 or row["upper"] < 0
+        assert excludes_zero == (row["verdict"] in ("up", "down")), row.to_dict()

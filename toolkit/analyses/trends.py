@@ -162,10 +162,10 @@ def estimates(sums: pd.DataFrame, kind: str) -> pd.DataFrame:
     )
 
 
-def _z() -> float:
+def _z(alpha: float = ALPHA) -> float:
     from scipy.stats import norm
 
-    return float(norm.ppf(1 - ALPHA / 2))
+    return float(norm.ppf(1 - alpha / 2))
 
 
 def monthly(m: Measure, as_of: pd.Timestamp, *, months: int = MONTHS, end: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -195,14 +195,19 @@ def _estimate(row) -> dict:
     return {k: None if pd.isna(v) else (int(v) if k == "n" else float(v)) for k, v in plain.items()}
 
 
-def compare(a: pd.Series, b: pd.Series, kind: str) -> dict:
+def compare(a: pd.Series, b: pd.Series, kind: str, alpha: float = ALPHA) -> dict:
     """Period (or group) ``a`` against ``b``, each a row of sums: both values and counts, the
-    difference ``a − b`` with its 95% interval, and the two-sided p-value (1 when either side has
-    nothing to measure)."""
+    difference ``a − b`` with its ``1 − alpha`` interval, and the two-sided p-value of the same
+    test, so the interval leaves out zero exactly when p < alpha: a z-test on the difference's
+    standard error for shares and ratios, Welch's t-test for means. p is 1 when either side has
+    nothing to measure, or nothing varies on either side while the values agree."""
+    from scipy.stats import t
+
     both = estimates(pd.DataFrame([a, b]), kind)
     (va, vb), (na, nb) = both["value"].to_numpy(), both["n"].to_numpy()
     difference = va - vb
-    se = float(np.sqrt(both["variance"].sum()))
+    variances = both["variance"].to_numpy()
+    se = float(np.sqrt(variances.sum()))
     out = {
         "value": va,
         "n": int(na),
@@ -214,26 +219,22 @@ def compare(a: pd.Series, b: pd.Series, kind: str) -> dict:
     }
     if not (na and nb) or np.isnan(difference) or np.isnan(se):
         return {**out, "lower": np.nan, "upper": np.nan, "p": 1.0}
-    out["lower"], out["upper"] = difference - _z() * se, difference + _z() * se
-    return {**out, "p": _p(a, b, kind, difference, se)}
-
-
-def _p(a: pd.Series, b: pd.Series, kind: str, difference: float, se: float) -> float:
-    from scipy.stats import norm, t
-
-    if kind == "share":
-        from statsmodels.stats.proportion import proportions_ztest
-
-        if (a["num"] + b["num"]) in (0, a["den"] + b["den"]):  # nothing varies: no evidence either way
-            return 1.0
-        return float(proportions_ztest([a["num"], b["num"]], [a["den"], b["den"]])[1])
     if se == 0:
-        return 0.0 if difference else 1.0
-    if kind == "ratio":
-        return float(2 * norm.sf(abs(difference) / se))
-    va, vb = (estimates(pd.DataFrame([s]), kind)["variance"].iloc[0] for s in (a, b))
-    df = (va + vb) ** 2 / (va**2 / max(a["units"] - 1, 1) + vb**2 / max(b["units"] - 1, 1))  # Welch-Satterthwaite
-    return float(2 * t.sf(abs(difference) / se, df))
+        return {**out, "lower": difference, "upper": difference, "p": 0.0 if difference else 1.0}
+    df = np.inf if kind != "mean" else _welch_df(variances, a["units"], b["units"])
+    half = float(t.ppf(1 - alpha / 2, df)) * se
+    return {
+        **out,
+        "lower": difference - half,
+        "upper": difference + half,
+        "p": float(2 * t.sf(abs(difference) / se, df)),
+    }
+
+
+def _welch_df(variances: np.ndarray, units_a: float, units_b: float) -> float:
+    """Welch–Satterthwaite degrees of freedom of a difference of two means."""
+    va, vb = variances
+    return float((va + vb) ** 2 / (va**2 / max(units_a - 1, 1) + vb**2 / max(units_b - 1, 1)))
 
 
 def quarter_changes(m: Measure, as_of: pd.Timestamp, *, end: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -241,10 +242,12 @@ def quarter_changes(m: Measure, as_of: pd.Timestamp, *, end: pd.Timestamp | None
     last with something to measure — against the quarter
     before (all three months) and against the same months a year earlier (like with like when the
     latest quarter is not over). Rows :data:`COMPARISONS`; columns ``latest`` and ``against`` (the
-    months compared, first and last day), value, n, other, other_n, difference, lower, upper, p,
-    p_adjusted (Holm over the two) and ``verdict``: "up" or "down" when the corrected p is under
+    months compared, first and last day), value, n, other, other_n, difference with its interval
+    (lower, upper), p, p_adjusted and ``verdict``: "up" or "down" when the corrected p is under
     5%, "within noise", or "too few" when either side has fewer than ``MIN_N`` units (customers,
-    sales, campaigns, respondents: what the interval counts)."""
+    sales, campaigns, respondents: what the interval counts). The two comparisons are corrected
+    together by Bonferroni, and the differences' intervals are the matching 97.5% ones, so an
+    interval that leaves out zero is exactly a change beyond noise."""
     trend = monthly(m, as_of, months=16, end=end)  # back to the quarter a year before
     whole = trend[~trend["partial"]].set_index("month")
     if not (whole["n"] > 0).any():
@@ -259,7 +262,7 @@ def quarter_changes(m: Measure, as_of: pd.Timestamp, *, end: pd.Timestamp | None
     rows = {}
     for name, (start, stop) in spans.items():
         other = whole.loc[start:stop]
-        row = compare(m.pooled(latest), m.pooled(other), m.kind)
+        row = compare(m.pooled(latest), m.pooled(other), m.kind, ALPHA / len(spans))
         row["latest"] = (latest.index.min(), latest.index.max() + pd.offsets.MonthEnd(0))
         row["value_lower"], row["value_upper"] = estimates(m.pooled(latest).to_frame().T, m.kind).iloc[0][
             ["lower", "upper"]
@@ -267,16 +270,16 @@ def quarter_changes(m: Measure, as_of: pd.Timestamp, *, end: pd.Timestamp | None
         row["against"] = (start, stop + pd.offsets.MonthEnd(0)) if len(other) else None
         rows[name] = row
     out = pd.DataFrame.from_dict(rows, orient="index")
-    return _verdicts(out)
+    return _verdicts(out, "bonferroni")
 
 
-def _verdicts(out: pd.DataFrame) -> pd.DataFrame:
+def _verdicts(out: pd.DataFrame, method: str) -> pd.DataFrame:
     from statsmodels.stats.multitest import multipletests
 
     large = (out["units"] >= MIN_N) & (out["other_units"] >= MIN_N)
     out["p_adjusted"] = np.nan
     if large.any():
-        out.loc[large, "p_adjusted"] = multipletests(out.loc[large, "p"].astype(float), alpha=ALPHA, method="holm")[1]
+        out.loc[large, "p_adjusted"] = multipletests(out.loc[large, "p"].astype(float), alpha=ALPHA, method=method)[1]
     beyond = large & (out["p_adjusted"] < ALPHA)
     out["verdict"] = np.where(
         ~large, "too few", np.where(~beyond, "within noise", np.where(out["difference"] > 0, "up", "down"))
@@ -312,7 +315,7 @@ def by_store(m: Measure) -> pd.DataFrame:
     out = pd.DataFrame.from_dict(rows, orient="index")
     bounds = estimates(sums, m.kind)
     out["lower"], out["upper"] = bounds["lower"], bounds["upper"]
-    out = _verdicts(out)
+    out = _verdicts(out, "holm")
     out["verdict"] = out["verdict"].replace({"up": "above", "down": "below"})
     return out.rename_axis("store").reset_index()
 

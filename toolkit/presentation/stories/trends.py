@@ -74,7 +74,10 @@ def _change(name: str, row: pd.Series, fmt: str, m: Measure) -> str:
         verdict = "within noise (a change this size could be chance)"
     else:
         verdict = f"{'a rise' if row['verdict'] == 'up' else 'a fall'} beyond noise"
-    return f"Against {when} ({value_text(row['other'], fmt)}): {change} (95% interval {bounds}), {verdict}."
+    return (
+        f"Against {when} ({value_text(row['other'], fmt)}): {change} "
+        f"({bounds} with 95% confidence over both comparisons), {verdict}."
+    )
 
 
 def describe_stores(table: pd.DataFrame, headline: Headline, what: str) -> str:
