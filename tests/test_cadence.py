@@ -154,6 +154,20 @@ def test_retention_curve_is_monotone_and_bounded():
     curves = cadence.retention_curves(per_sale, "salesperson_id")
     for _, c in curves.groupby("group"):
         assert c["share_returned"].is_monotonic_increasing and c["share_returned"].between(0, 1).all()
+    weekly = cadence.retention_curves(per_sale, "salesperson_id", every=7)
+    assert len(weekly) < len(curves) / 2  # a step a week per salesperson at most, plus day 0
+    assert weekly.groupby("group").size().max() <= 730 // 7 + 2
+    exact = curves.set_index(["group", "day"])["share_returned"]  # each kept step is the exact curve's
+    assert (
+        weekly.set_index(["group", "day"])["share_returned"] == exact.reindex(weekly.set_index(["group", "day"]).index)
+    ).all()
+    assert cadence.compared_by(per_sale) == "salesperson_id"  # one store: its salespeople
+    assert (
+        cadence.compared_by(
+            per_sale.assign(store_id=["ST01", "ST02"] * (len(per_sale) // 2) + ["ST01"] * (len(per_sale) % 2))
+        )
+        == "store_id"
+    )
 
 
 def test_a_plan_edit_recomputes_only_the_steps(hand):

@@ -382,12 +382,22 @@ def touch_heatmap(pairs: pd.DataFrame, per_sale: pd.DataFrame, weeks: int = 53) 
     return counts
 
 
-def retention_curves(per_sale: pd.DataFrame, by: str | None = "salesperson_id", max_days: int = 730) -> pd.DataFrame:
+def compared_by(per_sale: pd.DataFrame) -> str:
+    """What the retention curves set side by side: the stores of a dealer group, else the
+    salespeople of one store."""
+    return "store_id" if "store_id" in per_sale and per_sale["store_id"].nunique() > 1 else "salesperson_id"
+
+
+def retention_curves(
+    per_sale: pd.DataFrame, by: str | None = "salesperson_id", max_days: int = 730, every: int = 1
+) -> pd.DataFrame:
     """Kaplan–Meier share of buyers back for (non-internal) service by days since the sale.
 
     Time is days from the sale to the first non-internal repair order; a buyer
     not yet back is censored at ``as_of``. Returns group, day and share_returned
-    (1 − survival), with a 95% confidence band (statsmodels ``SurvfuncRight``).
+    (1 − survival), with a 95% confidence band (statsmodels ``SurvfuncRight``). With ``every``
+    above 1 each curve keeps its last step in every ``every`` days (a chart of many groups stays
+    within what a report can draw; the share at each kept day is exact).
     """
     from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -408,6 +418,8 @@ def retention_curves(per_sale: pd.DataFrame, by: str | None = "salesperson_id", 
                 "high": np.clip(1 - sf.surv_prob + band, 0, 1),
             }
         )
+        if every > 1:
+            curve = curve.groupby(curve["day"] // every).tail(1)
         curve = pd.concat([pd.DataFrame({"day": [0.0], "share_returned": [0.0], "low": [0.0], "high": [0.0]}), curve])
         rows.append(curve[curve["day"] <= max_days].assign(group=name))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["day", "share_returned", "group"])

@@ -13,6 +13,7 @@ LABELS = {
     "customer_id": "Customer",
     "salesperson_id": "Salesperson",
     "salesperson_name": "Salesperson's name",
+    "store_id": "Store",
     "staff_id": "Staff",
     "campaign_id": "Campaign",
     "question_id": "Statement",
