@@ -5,6 +5,7 @@ every playbook breaks its headline figures down by store and names only that one
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -52,6 +53,22 @@ def test_only_the_transactional_store_is_below_the_rest(group):
     for kpi in ("email_coverage", "record_quality_mean", "full_cadence_share", "engaged_share_90d"):
         assert found[kpi]["ST03"] == "below", kpi
         assert "below" not in (found[kpi]["ST01"], found[kpi]["ST02"]), kpi
+
+
+def test_the_index_sets_the_stores_side_by_side(group, tmp_path):
+    out = tmp_path / "out"
+    result = playbook("render", "customer_knowledge", "--data", str(group), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    recorded = json.loads((out / "customer_knowledge" / "results.json").read_text())
+    by_store = {row["store"]: row for row in recorded["stores"]["email_coverage"]}
+    assert set(by_store) == {"ST01", "ST02", "ST03"} and by_store["ST03"]["verdict"] == "below"
+    assert by_store["ST03"]["lower"] < by_store["ST03"]["value"] < by_store["ST03"]["upper"]
+    index = (out / "index.html").read_text()
+    section = index[index.index('id="stores-side-by-side"') :]
+    row = re.search(r"<tr><td>ST03</td>(.*?)</tr>", section).group(1)
+    low, high = (format(by_store["ST03"][k], ".0%") for k in ("lower", "upper"))
+    assert f"{by_store['ST03']['value']:.0%} ({low}–{high}), below" in row
+    assert section.count('class="chart"') == 2  # e-mail coverage and record quality, by store
 
 
 def test_one_store_renders_alone_and_an_unknown_store_is_refused(group, tmp_path):

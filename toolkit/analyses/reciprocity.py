@@ -183,9 +183,12 @@ def trend_measure(balance: pd.DataFrame) -> trends.Measure:
     )
 
 
-def _decision(balance: pd.DataFrame) -> pd.Series:
-    """What each touch was sent as part of: its campaign, else itself."""
-    return ("campaign " + balance["campaign_id"]).fillna("touch " + balance["touch_id"])
+def _decision(balance: pd.DataFrame) -> np.ndarray:
+    """What each touch was sent as part of, as a code: its campaign's, else one of its own."""
+    code = pd.factorize(balance["campaign_id"])[0]
+    alone = code < 0
+    code[alone] = code.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    return code
 
 
 def headline_measures(balance: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:

@@ -74,7 +74,7 @@ def measure(
     denominator=None,
     *,
     store: pd.Series | None = None,
-    cluster: pd.Series | None = None,
+    cluster=None,
     what: str,
 ) -> Measure:
     """A :class:`Measure` from one row per observation: its date ``when`` (rows without one are
@@ -82,24 +82,7 @@ def measure(
     omitted), and its ``store``. Rows of one ``cluster`` in one month (the touches of one
     campaign, the answers of one respondent) are one unit: they stand or fall together, so the
     interval counts them once. ``what`` names what the denominator counts ("customers created")."""
-    if kind not in KINDS:
-        raise ValueError(f"kind is one of {KINDS}, not {kind!r}")
-    num = np.asarray(numerator, float)
-    den = np.ones(len(num)) if denominator is None else np.asarray(denominator, float)
-    rows = pd.DataFrame(
-        {
-            "month": rules.period_start(when.reset_index(drop=True)),
-            "store": _stores(store, len(num)),
-            "cluster": np.arange(len(num)) if cluster is None else pd.factorize(cluster)[0],
-            "num": num,
-            "den": den,
-        }
-    )
-    rows = rows[rows["month"].notna().to_numpy()]
-    if cluster is not None:
-        rows = rows.groupby(["month", "store", "cluster"], as_index=False)[["num", "den"]].sum()
-    units = rows.assign(units=1.0, num2=rows["num"] ** 2, den2=rows["den"] ** 2, numden=rows["num"] * rows["den"])
-    return Measure(kpi, kind, units.groupby(["month", "store"])[SUMS].sum(), what)
+    return _from_rows(kpi, kind, _month_numbers(when), numerator, denominator, store, cluster, what)
 
 
 def snapshot(
@@ -107,8 +90,67 @@ def snapshot(
 ) -> Measure:
     """A headline KPI as one period dated as_of (rows as :func:`measure`): what :func:`by_store`
     breaks down by store."""
-    when = pd.Series(pd.Timestamp(as_of), index=range(len(np.asarray(numerator))))
-    return measure(kpi, kind, when, numerator, denominator, store=store, cluster=cluster, what=what)
+    day = pd.Timestamp(as_of)
+    months = np.full(len(np.asarray(numerator)), day.year * 12 + day.month - 1, np.int64)
+    return _from_rows(kpi, kind, months, numerator, denominator, store, cluster, what)
+
+
+def _month_numbers(when: pd.Series) -> np.ndarray:
+    """Each date's month as year × 12 + month − 1 (its own wall-clock month); −1 without a date."""
+    wall = when.dt.tz_localize(None) if getattr(when.dt, "tz", None) is not None else when
+    known = when.notna().to_numpy()
+    months = wall.to_numpy("datetime64[M]").astype(np.int64) + 1970 * 12
+    return np.where(known, months, -1)
+
+
+def _codes(values, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` (None: one code for every row) and the values they stand for,
+    a missing value coded as the blank one."""
+    if values is None:
+        return np.zeros(n, np.int64), np.array([""], object)
+    codes, names = pd.factorize(pd.Series(values).reset_index(drop=True))
+    names = np.append(np.asarray(names, object).astype(str), "")
+    return np.where(codes < 0, len(names) - 1, codes).astype(np.int64), names
+
+
+def _from_rows(kpi, kind, months, numerator, denominator, store, cluster, what) -> Measure:
+    """Counted with NumPy: a dealer group's four million touches take well under a second."""
+    if kind not in KINDS:
+        raise ValueError(f"kind is one of {KINDS}, not {kind!r}")
+    num = np.asarray(numerator, float)
+    den = np.ones(len(num)) if denominator is None else np.asarray(denominator, float)
+    keep = months >= 0
+    store_code, store_names = _codes(store, len(num))
+    first = int(months[keep].min()) if keep.any() else 0
+    cell = (months[keep] - first) * len(store_names) + store_code[keep]  # one per month and store
+    num, den = num[keep], den[keep]
+    if cluster is not None:
+        clusters = np.asarray(cluster)
+        codes = clusters if clusters.dtype.kind in "iu" else pd.factorize(pd.Series(clusters))[0]
+        width = int(codes.max(initial=0)) + 1
+        which, units = pd.factorize(cell * width + codes[keep])  # hashing: faster than sorting
+        num, den, cell = np.bincount(which, num), np.bincount(which, den), units // width
+    size = int(cell.max(initial=-1)) + 1  # months × stores: a few thousand cells at most
+    counted = {
+        "units": np.bincount(cell, minlength=size).astype(float),
+        "num": np.bincount(cell, num, size),
+        "den": np.bincount(cell, den, size),
+        "num2": np.bincount(cell, num * num, size),
+        "den2": np.bincount(cell, den * den, size),
+        "numden": np.bincount(cell, num * den, size),
+    }
+    cells = np.flatnonzero(counted["units"])
+    sums = pd.DataFrame(
+        {name: values[cells] for name, values in counted.items()},
+        index=pd.MultiIndex.from_arrays(
+            [
+                (np.asarray(first + cells // len(store_names) - 1970 * 12, "datetime64[M]")).astype("datetime64[ns]"),
+                store_names[cells % len(store_names)],
+            ],
+            names=["month", "store"],
+        ),
+    )
+    return Measure(kpi, kind, sums, what)
 
 
 def repeated_share(kpi: str, sums: pd.DataFrame, *, what: str) -> Measure:
@@ -120,15 +162,11 @@ def repeated_share(kpi: str, sums: pd.DataFrame, *, what: str) -> Measure:
     return Measure(kpi, "share", frame.set_index(["month", "store"])[SUMS], what, repeated=True)
 
 
-def _stores(store: pd.Series | None, n: int) -> np.ndarray:
-    if store is None:
-        return np.full(n, "", object)
-    return store.fillna("").astype(str).to_numpy(object)
-
-
 def stores_of(table: pd.DataFrame) -> np.ndarray:
     """Each row's ``store_id`` as text, blank where it has none (or the table has no such column)."""
-    return _stores(table.get("store_id"), len(table))
+    if "store_id" not in table:
+        return np.full(len(table), "", object)
+    return table["store_id"].fillna("").astype(str).to_numpy(object)
 
 
 def estimates(sums: pd.DataFrame, kind: str) -> pd.DataFrame:

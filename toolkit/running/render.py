@@ -409,13 +409,49 @@ def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[Render
         f"<tbody>{''.join(row for _, row in sorted(rows))}</tbody></table>"
     )
     sections = [("Reports", table)]
-    compared = store_table([r.results for r in results if r.status == "ok" and r.results])
+    recorded = [r.results for r in results if r.status == "ok" and r.results]
+    compared = store_table(recorded)
+    charts = store_charts(recorded)
     if compared:
-        sections.append(("Stores side by side", compared))
-    page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", sections)
+        bodies = "".join(f'<div class="chart" id="chart-{i}"></div>' for i in range(len(charts)))
+        sections.append(("Stores side by side", compared + bodies))
+    page = build_index(f"Relationship playbooks: {dealer}", f"data as of {as_of}", sections, charts)
     path = out_dir / "index.html"
     files.write_text(path, page)
     return path
+
+
+def _store_columns(recorded: list[dict]) -> list[tuple[playbooks.Headline, list[dict]]]:
+    """Each headline KPI that a report broke down by store, with its rows (results.json ``stores``)."""
+    return [
+        (h, r["stores"][h.kpi])
+        for r in recorded
+        for h in (playbooks.REGISTRY[r["playbook"]].headline if r.get("playbook") in playbooks.REGISTRY else ())
+        if h.kpi in r.get("stores", {})
+    ]
+
+
+def store_charts(recorded: list[dict]) -> list[dict]:
+    """A chart per headline KPI broken down by store: each store's value with its 95% interval."""
+    import pandas as pd
+
+    from toolkit.presentation.charts import intervals
+    from toolkit.presentation.labels import label
+
+    return [
+        intervals(
+            pd.DataFrame(rows).dropna(subset=["value"]),
+            "value",
+            "lower",
+            "upper",
+            "store",
+            f"{h.label}, by store (95% interval)",
+            x_format=h.format,
+            x_title=label(h.kpi),
+        ).to_dict()
+        for h, rows in _store_columns(recorded)
+        if any(row["value"] is not None for row in rows)
+    ]
 
 
 def store_table(recorded: list[dict]) -> str:
@@ -425,12 +461,7 @@ def store_table(recorded: list[dict]) -> str:
     single store."""
     import html
 
-    columns = [
-        (h, r["stores"][h.kpi])
-        for r in recorded
-        for h in (playbooks.REGISTRY[r["playbook"]].headline if r.get("playbook") in playbooks.REGISTRY else ())
-        if h.kpi in r.get("stores", {})
-    ]
+    columns = _store_columns(recorded)
     if not columns:
         return ""
     stores = sorted({row["store"] for _, rows in columns for row in rows})
