@@ -121,3 +121,16 @@ def test_the_trend_chart_leaves_out_empty_months_and_names_its_measure():
     assert {r["month"][:7] for r in rows} == {"2025-05", "2025-06"}
     assert spec["layer"][0]["encoding"]["y"]["title"] == "Email coverage"
     assert any(layer["mark"]["type"] == "point" for layer in spec["layer"][1]["layer"])  # June: an open point
+
+
+def test_a_large_group_names_the_furthest_stores_and_counts_the_rest():
+    rng = np.random.default_rng(4)
+    names = [f"ST{k:02d}" for k in range(1, 13)]
+    store = np.repeat(names, 800)
+    hit = rng.random(len(store)) < np.repeat([0.9] * 11 + [0.5], 800)  # eleven alike, one far below
+    m = trends.snapshot("email_coverage", "share", JUNE, hit, store=pd.Series(store), what="customers")
+    table = trends.by_store(m)
+    text = story.describe_stores(table, playbooks.get("customer_knowledge").headline[0], "customers")
+    above = int((table["verdict"] == "above").sum())
+    assert above > story.NAMED and f"{above - story.NAMED} more stores are above" in text
+    assert "ST12 (" in text and text.count(" is above") == story.NAMED

@@ -80,9 +80,13 @@ def _change(name: str, row: pd.Series, fmt: str, m: Measure) -> str:
     )
 
 
+NAMED = 5  # stores named on each side; the table beside the sentence lists every one
+
+
 def describe_stores(table: pd.DataFrame, headline: Headline, what: str) -> str:
     """How the stores compare on one headline KPI: those above or below the rest of the group
-    beyond noise, named; otherwise that the differences are within noise."""
+    beyond noise, the furthest ``NAMED`` of each side by name; otherwise that the differences are
+    within noise."""
     if table.empty:
         return ""
     fmt = headline.format
@@ -95,11 +99,15 @@ def describe_stores(table: pd.DataFrame, headline: Headline, what: str) -> str:
     below = table[table["verdict"] == "below"]
     few = table[table["verdict"] == "too few"]
     lead = f"**{headline.label}** across {len(table)} stores ({int(table['n'].sum()):,} {what})"
-    named = [
-        f"{r.store} ({value_text(r.value, fmt)}, against {value_text(r.rest, fmt)} for the rest) is {side}"
-        for side, chosen in (("above", above), ("below", below))
-        for r in chosen.itertuples()
-    ]
+    named = []
+    for side, chosen in (("above", above), ("below", below)):
+        furthest = chosen.reindex(chosen["difference"].abs().sort_values(ascending=False).index)
+        named += [
+            f"{r.store} ({value_text(r.value, fmt)}, against {value_text(r.rest, fmt)} for the rest) is {side}"
+            for r in furthest.head(NAMED).itertuples()
+        ]
+        if len(chosen) > NAMED:
+            named.append(f"{len(chosen) - NAMED} more stores are {side}")
     if named:
         text = (
             f"{lead}: " + "; ".join(named) + " the rest of the group beyond noise (corrected for the stores compared)."
