@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.conftest import write_folder
 from tests.test_cli import playbook
@@ -65,6 +66,50 @@ def test_another_dealer_starts_a_new_history_and_strange_files_are_passed_over(t
     out = history.carry_history(previous, tmp_path / "new", results("2025-06-30"))
     assert "since" not in out
     assert [p.name for p in (tmp_path / "new" / "history").iterdir()] == ["2025-06-30.json"]
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"as_of": 5},
+        {"as_of": None},
+        {**results("2025-04-30"), "headline_counts": None},
+        {**results("2025-04-30"), "headline_counts": {"email_coverage": "x"}},
+        {**results("2025-04-30"), "headline_counts": {"email_coverage": {"kind": "share"}}},
+        {
+            **results("2025-04-30"),
+            "headline_counts": {"email_coverage": {**results("x")["headline_counts"]["email_coverage"], "num": "abc"}},
+        },
+        {**results("2025-04-30"), "dealer": None},
+    ],
+)
+def test_a_history_file_of_the_wrong_shape_is_passed_over(tmp_path, forged):
+    previous = rendered(tmp_path / "old", results("2025-03-31"))
+    (previous / "history").mkdir()
+    (previous / "history" / "2025-04-30.json").write_text(json.dumps(forged))
+    out = history.carry_history(previous, tmp_path / "new", results("2025-06-30"))
+    assert out["since"]["as_of"] == "2025-03-31"  # the forged file is not a render to compare with
+    assert sorted(p.name for p in (tmp_path / "new" / "history").iterdir()) == ["2025-03-31.json", "2025-06-30.json"]
+
+
+def test_symlinked_and_oversized_history_is_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "2025-02-28.json").write_text(json.dumps(results("2025-02-28")))
+    previous = rendered(tmp_path / "old", results("2025-03-31"))
+    (previous / "history").symlink_to(elsewhere, target_is_directory=True)
+    out = history.carry_history(previous, tmp_path / "new", results("2025-06-30"))
+    assert sorted(p.name for p in (tmp_path / "new" / "history").iterdir()) == ["2025-03-31.json", "2025-06-30.json"]
+    assert [p.name for p in elsewhere.iterdir()] == ["2025-02-28.json"]
+
+    again = rendered(tmp_path / "old2", results("2025-03-31"))
+    (again / "history").mkdir()
+    (again / "history" / "2025-01-31.json").symlink_to(elsewhere / "2025-02-28.json")
+    padded = {**results("2025-02-28"), "pad": "x" * (history.LARGEST + 1)}
+    (again / "history" / "2025-02-28.json").write_text(json.dumps(padded))
+    history.carry_history(again, tmp_path / "new2", results("2025-06-30"))
+    assert sorted(p.name for p in (tmp_path / "new2" / "history").iterdir()) == ["2025-03-31.json", "2025-06-30.json"]
+    assert out["since"]["as_of"] == "2025-03-31"
 
 
 def test_change_text_reads_which_way_is_better():

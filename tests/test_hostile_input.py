@@ -117,11 +117,14 @@ def test_the_markup_is_shown_as_text(hostile_reports):
 
 
 def test_reports_hold_no_path_of_the_machine(hostile_reports):
+    from tests.conftest import ROOT
+
     data = str(hostile_reports.parent / "data")
     for path in hostile_reports.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             assert data not in text and str(Path.home()) + "/" not in text, path
+            assert str(hostile_reports) not in text and str(ROOT) + "/" not in text, path  # papermill's metadata too
 
 
 def test_report_files_are_as_readable_as_the_umask_allows(hostile_reports):

@@ -69,6 +69,10 @@ def test_the_index_sets_the_stores_side_by_side(group, tmp_path):
     low, high = (format(by_store["ST03"][k], ".0%") for k in ("lower", "upper"))
     assert f"{by_store['ST03']['value']:.0%} ({low}–{high}), below" in row
     assert section.count('class="chart"') == 2  # e-mail coverage and record quality, by store
+    alone = playbook("render", "customer_knowledge", "--data", str(group), "--out", str(out), "-p", "store=ST02")
+    assert alone.returncode == 0, alone.stderr
+    index = (out / "index.html").read_text()  # the group's report still sets its stores side by side
+    assert 'id="stores-side-by-side"' in index and "<tr><td>ST03</td>" in index
 
 
 def test_one_store_renders_alone_and_an_unknown_store_is_refused(group, tmp_path):
@@ -90,6 +94,19 @@ def test_one_store_renders_alone_and_an_unknown_store_is_refused(group, tmp_path
     assert refused.returncode == 2
     assert "store 'ST09' is not in the data; the stores are: ST01, ST02, ST03" in refused.stderr
     assert "Traceback" not in refused.stderr and not (tmp_path / "x" / "customer_knowledge").exists()
+
+
+def test_store_ids_that_look_alike_keep_their_own_folders_and_a_number_is_explained():
+    from toolkit.running.parameters import report_folder
+
+    folders = {report_folder("customer_knowledge", {"store": s}) for s in ("A/B", "A_B", "A B", "ST01")}
+    assert len(folders) == 4 and "customer_knowledge--store-ST01" in folders
+    assert all("/" not in f and ".." not in f.replace("--", "") for f in folders)
+
+
+def test_a_numeric_store_id_is_explained(group, tmp_path):
+    refused = playbook("render", "all", "--data", str(group), "--out", str(tmp_path), "-p", "store=12")
+    assert refused.returncode == 2 and """write -p 'store="12"'""" in refused.stderr
 
 
 def test_a_single_store_has_no_stores_to_name(tmp_path):

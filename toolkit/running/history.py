@@ -7,7 +7,9 @@ A render compares itself with the latest archived render dated before it — the
 for a consultant's monthly batch — and records the change of each headline KPI in results.json
 ``since``: the previous as_of, and per KPI the value then and now, the difference with its 95%
 interval and whether it is beyond noise (:func:`toolkit.analyses.trends.change`). A render of a
-different dealer into the same folder starts a new history.
+different dealer into the same folder starts a new history. Only files of our own making are
+read back (:func:`archived`): a file of another shape, a symlink or an oversized file in the
+history is passed over, never followed or trusted.
 """
 
 from __future__ import annotations
@@ -22,20 +24,55 @@ HISTORY = "history"  # the folder of earlier results beside a report
 DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+LARGEST = 5_000_000  # bytes: a results.json is tens of kilobytes; anything far larger is not ours
+
+
 def archived(folder: Path) -> dict[str, dict]:
-    """The results archived in a report ``folder``'s history, by as_of (oldest first); a file that
-    is not a dated results.json of ours is passed over."""
+    """The results archived in a report ``folder``'s history, by as_of (oldest first). Only real
+    files inside the folder are read — not a symlinked history or file, nor one too large to be
+    ours — and a file that is not a dated results.json of ours (:func:`_ours`) is passed over."""
+    history = folder / HISTORY
+    if history.is_symlink() or not history.is_dir():
+        return {}
     out = {}
-    for path in sorted((folder / HISTORY).glob("*.json")):
-        if not DATED.fullmatch(path.stem):
+    for path in sorted(history.glob("*.json")):
+        if not DATED.fullmatch(path.stem) or path.is_symlink() or not path.is_file():
             continue
-        try:
-            recorded = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(recorded, dict) and recorded.get("as_of", "")[:10] == path.stem:
+        recorded = _read(path)
+        if recorded is not None and recorded["as_of"][:10] == path.stem:
             out[path.stem] = recorded
     return out
+
+
+def _read(path: Path) -> dict | None:
+    """A results.json of ours, or None: readable, not too large, a dated record of the kind
+    :func:`carry_history` writes."""
+    try:
+        if path.stat().st_size > LARGEST:
+            return None
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded if _ours(recorded) else None
+
+
+def _ours(recorded) -> bool:
+    """Whether ``recorded`` has the shape of our results: a dict with a dated ``as_of`` text, a
+    dealer name and headline counts that are numbers of a known kind."""
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("as_of"), str):
+        return False
+    if not DATED.fullmatch(recorded["as_of"][:10]) or not isinstance(recorded.get("dealer"), str):
+        return False
+    counts = recorded.get("headline_counts", {})
+    return isinstance(counts, dict) and all(_counts_ok(c) for c in counts.values())
+
+
+def _counts_ok(counts) -> bool:
+    from toolkit.analyses.trends import KINDS, SUMS
+
+    if not isinstance(counts, dict) or counts.get("kind") not in KINDS:
+        return False
+    return all(isinstance(counts.get(k), (int, float)) and not isinstance(counts.get(k), bool) for k in SUMS)
 
 
 def carry_history(previous: Path, build: Path, results: dict) -> dict:
@@ -45,8 +82,8 @@ def carry_history(previous: Path, build: Path, results: dict) -> dict:
     from toolkit.analyses.trends import change
 
     earlier = archived(previous)
-    replaced = _results_of(previous)
-    if replaced and DATED.fullmatch(str(replaced.get("as_of") or "")[:10]):
+    replaced = _read(previous / "results.json") if not (previous / "results.json").is_symlink() else None
+    if replaced is not None:
         earlier.setdefault(replaced["as_of"][:10], replaced)
     earlier = {day: r for day, r in earlier.items() if r.get("dealer") == results.get("dealer")}
     as_of = str(results.get("as_of") or "")[:10]
@@ -62,14 +99,6 @@ def carry_history(previous: Path, build: Path, results: dict) -> dict:
     for day, recorded in keep.items():
         files.write_text(build / HISTORY / f"{day}.json", json.dumps(recorded, indent=2) + "\n")
     return out
-
-
-def _results_of(folder: Path) -> dict | None:
-    try:
-        recorded = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return recorded if isinstance(recorded, dict) else None
 
 
 def change_text(name: str, since: dict | None) -> str:

@@ -9,6 +9,7 @@ falls inside the data. A bad one is a :class:`~toolkit.errors.UsageError` naming
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 
 from toolkit.errors import UsageError
@@ -36,7 +37,10 @@ def check_types(declared: dict[str, dict], parameters: dict) -> None:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             fits = True
         if not fits:
-            raise UsageError(f"{name} must be {_kind_words(kind)}, not {value!r} ({declared[name]['help']})")
+            hint = ""
+            if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+                hint = f"; a value that looks like a number is read as one: write -p '{name}=\"{value}\"'"
+            raise UsageError(f"{name} must be {_kind_words(kind)}, not {value!r} ({declared[name]['help']}){hint}")
 
 
 def _kind_words(kind: type) -> str:
@@ -129,5 +133,13 @@ def report_folder(playbook: str, parameters: dict) -> str:
     """The folder a render writes under --out: the playbook's name, followed by its focus when it
     has one (``sold_follow_up--salesperson-S04``), so a focused render never replaces the
     store-wide report."""
-    parts = [f"{k}-{re.sub(r'[^A-Za-z0-9._-]+', '_', v)}" for k, v in focus(parameters)]
-    return "--".join([playbook, *parts])
+    return "--".join([playbook, *(f"{k}-{_folder_safe(v)}" for k, v in focus(parameters))])
+
+
+def _folder_safe(value: str) -> str:
+    """``value`` as part of a folder name: letters, digits, ".", "_" and "-"; a value that had to
+    change also carries a digest of itself, so two values never share a folder ("A/B" and "A_B")."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", value)
+    if safe == value:
+        return value
+    return f"{safe[:60]}-{hashlib.blake2b(value.encode(), digest_size=4).hexdigest()}"

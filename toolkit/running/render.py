@@ -231,6 +231,8 @@ def _execute_into(build: Path, final: Path, path: Path, params: dict, timeout: i
     except RenderError as exc:
         raise RenderError(without_local_paths(str(exc), local)) from None
     nb = json.loads(without_local_paths(executed.read_text(encoding="utf-8"), local))
+    ran = nb.get("metadata", {}).get("papermill", {})
+    ran.update({k: name for k, name in (("input_path", path.name), ("output_path", executed.name)) if k in ran})
     results = _results_from(nb)
     if results is None:
         raise RenderError(
@@ -388,28 +390,32 @@ def headline(name: str, kpis: dict) -> str:
 def write_set_index(out_dir: Path, dealer: str, as_of: str, results: list[RenderResult]) -> Path:
     """``out_dir/index.html``: a link to every report in ``out_dir`` — those of this render, with
     their status, and those rendered earlier (a focused one beside the store-wide one) — with each
-    report's focus, date and headline figures, or its error."""
+    report's focus, date and headline figures, or its error; and, for a dealer group, its stores
+    side by side from the reports that cover every store."""
     from toolkit.presentation.report import build_index
+    from toolkit.running.parameters import focus
 
     now = {r.folder.name: r for r in results}
     earlier = [
         p.parent for p in sorted(out_dir.glob("*/results.json")) if p.parent.name not in now and p.parent.is_dir()
     ]
-    rows = [(_order(r.name, r.folder.name), _result_row(r)) for r in results]
+    shown = list(results)
     for folder in earlier:
         try:
             recorded = json.loads((folder / "results.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         name = recorded.get("playbook", folder.name)
-        done = RenderResult(name, _title(name), "ok", folder, recorded, parameters=recorded.get("parameters", {}))
-        rows.append((_order(name, folder.name), _result_row(done)))
+        shown.append(
+            RenderResult(name, _title(name), "ok", folder, recorded, parameters=recorded.get("parameters", {}))
+        )
+    rows = [(_order(r.name, r.folder.name), _result_row(r)) for r in shown]
     table = (
         "<table><thead><tr><th>Playbook</th><th>Status</th><th>As of</th><th>Headline</th><th>Lists</th></tr></thead>"
         f"<tbody>{''.join(row for _, row in sorted(rows))}</tbody></table>"
     )
     sections = [("Reports", table)]
-    recorded = [r.results for r in results if r.status == "ok" and r.results]
+    recorded = [r.results for r in shown if r.status == "ok" and r.results and not focus(r.parameters)]
     compared = store_table(recorded)
     charts = store_charts(recorded)
     if compared:
