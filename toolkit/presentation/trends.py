@@ -71,16 +71,20 @@ def show_stores(measures: list[trends.Measure], headlines: tuple[Headline, ...])
         )
         percent = (m.kpi, "lower", "upper", "rest") if headline.format.endswith("%") else ()
         display.show_table(shown, percent=percent)
-        charts.show(
-            charts.intervals(
-                table,
-                "value",
-                "lower",
-                "upper",
-                "store",
-                f"{headline.label}, by store (95% interval)",
-                x_format=headline.format,
-                x_title=label(m.kpi),
-            )
-        )
+        charts.show(store_chart(table, headline))
     return recorded
+
+
+def store_chart(table: pd.DataFrame, headline: Headline):
+    """Each store's value of a headline KPI with its 95% interval (a :func:`trends.by_store` table,
+    or results.json ``stores`` rows as a frame)."""
+    return charts.intervals(
+        table,
+        "value",
+        "lower",
+        "upper",
+        "store",
+        f"{headline.label}, by store (95% interval)",
+        x_format=headline.format,
+        x_title=label(headline.kpi),
+    )

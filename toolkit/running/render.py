@@ -441,20 +441,10 @@ def store_charts(recorded: list[dict]) -> list[dict]:
     """A chart per headline KPI broken down by store: each store's value with its 95% interval."""
     import pandas as pd
 
-    from toolkit.presentation.charts import intervals
-    from toolkit.presentation.labels import label
+    from toolkit.presentation.trends import store_chart
 
     return [
-        intervals(
-            pd.DataFrame(rows).dropna(subset=["value"]),
-            "value",
-            "lower",
-            "upper",
-            "store",
-            f"{h.label}, by store (95% interval)",
-            x_format=h.format,
-            x_title=label(h.kpi),
-        ).to_dict()
+        store_chart(pd.DataFrame(rows).dropna(subset=["value"]), h).to_dict()
         for h, rows in _store_columns(recorded)
         if any(row["value"] is not None for row in rows)
     ]
