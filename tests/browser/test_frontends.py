@@ -133,7 +133,8 @@ def test_the_survey_form_saves_answers_in_voila(voila, browser, workdir, tmp_pat
         submit.scroll_into_view_if_needed()
         submit.click()
         page.wait_for_selector("text=choose your department first", timeout=30_000)  # nothing chosen for them
-        page.locator(".widget-dropdown select").last.select_option(label="Sales")  # the form is the last
+        dropdown_all = page.locator(".widget-dropdown:has(label:text-is('Department')) select")
+        dropdown_all.last.select_option(label="Sales")  # the form's, after the department explorer's
         submit.click()
         page.wait_for_selector("text=Saved 12 answers for Sales", timeout=30_000)
         submit.click(force=True)  # a double click writes nothing more
