@@ -1,10 +1,14 @@
-"""Whole-process timings of rendering, against bare papermill on an empty notebook.
+"""Whole-process timings of rendering, against bare papermill on an empty notebook and against
+the same commands with every kernel started cold.
 
-    python benchmarks/render_bench.py [--clients 20] [--customers 600]
+    python benchmarks/render_bench.py [--clients 20] [--customers 600] [--runs jobs2 cluster]
 
 Times (1) papermill executing a notebook with only a parameters cell — the floor any render
-pays for a kernel — (2) `playbook demo`, and (3) `playbook batch` of N generated clients at
---jobs 1, --jobs 2 and on a Dask LocalCluster (--scheduler local; `--runs` picks some). Prints seconds and ratios and writes benchmarks/results/render-<date>.json.
+pays for a cold kernel — (2) `playbook demo`, and (3) `playbook batch` of N generated clients at
+--jobs 1, --jobs 2 and on a Dask LocalCluster (--scheduler local; `--runs` picks some). Demo and
+each batch run twice: with kernels forked from the kernel server (as shipped) and with
+DEALER_PLAYBOOKS_FORKED_KERNELS=0, every kernel started cold (the reference: how renders ran
+before the server). Prints seconds and ratios and writes benchmarks/results/render-<date>.json.
 Not part of the test suite.
 """
 
@@ -30,10 +34,15 @@ RUNS = {"jobs1": ["--jobs", "1"], "jobs2": ["--jobs", "2"], "cluster": ["--sched
 HERE = Path(__file__).resolve().parent
 
 
-def timed(cmd: list[str], cache: Path | None = None) -> float:
+KERNELS = {"forked": "1", "cold": "0"}  # DEALER_PLAYBOOKS_FORKED_KERNELS for each way of starting kernels
+
+
+def timed(cmd: list[str], cache: Path | None = None, kernels: str = "forked") -> float:
     """Seconds of a whole command; with ``cache``, validated tables are cached there (a fresh
-    folder per run, so no run finds another's cache warm)."""
-    env = {**os.environ, "DEALER_PLAYBOOKS_CACHE": str(cache)} if cache else None
+    folder per run, so no run finds another's cache warm); ``kernels`` "forked" or "cold"."""
+    env = {**os.environ, "DEALER_PLAYBOOKS_FORKED_KERNELS": KERNELS[kernels]}
+    if cache:
+        env["DEALER_PLAYBOOKS_CACHE"] = str(cache)
     start = time.perf_counter()
     subprocess.run(cmd, check=False, capture_output=True, env=env)
     return time.perf_counter() - start
@@ -54,7 +63,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--customers", type=int, default=600)
     parser.add_argument(
-        "--runs", nargs="+", choices=list(RUNS), default=list(RUNS), help="which batch runs to time (default: all)"
+        "--runs",
+        nargs="+",
+        choices=list(RUNS),
+        default=["jobs2", "cluster"],
+        help="which batch runs to time (default: jobs2 cluster)",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,8 +76,11 @@ def main() -> None:
         bare = statistics.median(
             timed([str(BIN / "papermill"), str(nb), str(tmp / "out.ipynb"), "--no-progress-bar"]) for _ in range(3)
         )
-        demo = timed([str(BIN / "playbook"), "demo", "--out", str(tmp / "demo")])
-        playbooks = len(list((tmp / "demo").glob("*/results.json")))
+        demo = {
+            how: timed([str(BIN / "playbook"), "demo", "--out", str(tmp / f"demo-{how}")], kernels=how)
+            for how in KERNELS
+        }
+        playbooks = len(list((tmp / "demo-forked").glob("*/results.json")))
         lines = []
         for i in range(args.clients):
             folder = tmp / "clients" / f"c{i:02d}"
@@ -87,33 +103,37 @@ def main() -> None:
             lines.append(f'[clients.c{i:02d}]\ndata = "clients/c{i:02d}"\n')
         (tmp / "clients.toml").write_text("\n".join(lines))
         batch = {
-            run: timed(
-                [str(BIN / "playbook"), "batch", str(tmp / "clients.toml"), "--out", str(tmp / run), *RUNS[run]],
-                cache=tmp / f"cache-{run}",
+            (run, how): timed(
+                [str(BIN / "playbook"), "batch", str(tmp / "clients.toml"), "--out", str(tmp / f"{run}-{how}")]
+                + RUNS[run],
+                cache=tmp / f"cache-{run}-{how}",
+                kernels=how,
             )
             for run in args.runs
+            for how in KERNELS
         }
     renders = args.clients * playbooks
-    rows = [("bare papermill, empty notebook", bare, 1), (f"playbook demo ({playbooks} playbooks)", demo, playbooks)]
-    rows += [(f"batch {args.clients} clients, {' '.join(RUNS[run])}", batch[run], renders) for run in args.runs]
-    print(f"{'run':42} {'seconds':>9} {'per notebook':>13} {'÷ bare':>8}")
-    for name, seconds, n in rows:
-        print(f"{name:42} {seconds:9.1f} {seconds / n:13.2f} {seconds / n / bare:8.2f}")
-    if {"jobs1", "jobs2"} <= set(batch):
-        print(f"--jobs 2 speed-up over --jobs 1: {batch['jobs1'] / batch['jobs2']:.2f}x")
-    if {"jobs2", "cluster"} <= set(batch):
-        print(f"LocalCluster ({os.cpu_count()} workers) ÷ --jobs 2: {batch['cluster'] / batch['jobs2']:.2f}")
+    timings = {f"demo_{how}": (f"playbook demo ({playbooks} playbooks), {how}", demo[how], playbooks) for how in demo}
+    timings |= {
+        f"batch_{run}_{how}": (f"batch {args.clients} clients, {' '.join(RUNS[run])}, {how}", seconds, renders)
+        for (run, how), seconds in batch.items()
+    }
+    print(f"{'run':50} {'seconds':>9} {'per notebook':>13} {'÷ bare':>8}")
+    for name, seconds, n in [("bare papermill, empty notebook", bare, 1), *timings.values()]:
+        print(f"{name:50} {seconds:9.1f} {seconds / n:13.2f} {seconds / n / bare:8.2f}")
+    speed_ups = {"demo": demo["cold"] / demo["forked"]}
+    speed_ups |= {f"batch_{run}": batch[run, "cold"] / batch[run, "forked"] for run in args.runs}
+    for name, ratio in speed_ups.items():
+        print(f"{name}: forked kernels {ratio:.2f}x faster than cold ones")
     result = {
         "date": str(date.today()),
         "machine": f"{platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}",
         "clients": args.clients,
         "customers_per_client": args.customers,
-        "seconds": {"bare_papermill": bare, "demo": demo, **{f"batch_{run}": batch[run] for run in batch}},
-        "per_notebook_ratio_to_bare": {
-            "demo": demo / playbooks / bare,
-            **{f"batch_{run}": batch[run] / renders / bare for run in batch},
-        },
+        "seconds": {"bare_papermill": bare, **{key: t[1] for key, t in timings.items()}},
+        "per_notebook_ratio_to_bare": {key: t[1] / t[2] / bare for key, t in timings.items()},
+        "cold_over_forked": speed_ups,
     }
     out = HERE / "results" / f"render-{date.today()}.json"
     out.write_text(json.dumps(result, indent=2))

@@ -14,8 +14,10 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
+from tests.processes import is_kernel, render_process
 from tests.test_cli import playbook
 
 pytest.importorskip("distributed")
@@ -24,16 +26,14 @@ BIN = Path(sys.executable).parent
 
 
 def kernel_parents(under: Path) -> set[int]:
-    """The parent processes of the Jupyter kernels running in a folder below ``under`` (each render
+    """The render processes of the Jupyter kernels running in a folder below ``under`` (each render
     runs its kernel in the report's build folder)."""
     parents = set()
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for proc in psutil.process_iter():
         try:
-            if b"ipykernel_launcher" in cmdline.read_bytes() and Path(
-                os.readlink(cmdline.parent / "cwd")
-            ).is_relative_to(under):
-                parents.add(int((cmdline.parent / "stat").read_text().rsplit(") ", 1)[1].split()[1]))
-        except (OSError, IndexError, ValueError):
+            if is_kernel(proc) and Path(proc.cwd()).is_relative_to(under):
+                parents.add(render_process(proc))
+        except (psutil.Error, AttributeError):
             continue
     return parents
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.processes import is_kernel
 from toolkit.resources import sample_dir
 
 
@@ -49,7 +50,7 @@ def start(tmp_path: Path, mark: str, command: str) -> subprocess.Popen:
 def wait_until_rendering(tmp_path: Path, mark: str, batch: subprocess.Popen) -> None:
     deadline = time.time() + 120
     while time.time() < deadline:
-        kernels = [p for p in marked(mark) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p for p in marked(mark) if is_kernel(p)]
         if kernels and list((tmp_path / "out").glob("**/.build-*")):
             return
         assert batch.poll() is None, (tmp_path / "stderr.txt").read_text()

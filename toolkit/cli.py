@@ -7,6 +7,7 @@ rendered); 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -95,6 +96,13 @@ def _add_render(sub) -> None:
         help="run the analysis as of this date (default: dealer.toml's as_of, else the latest date in the data)",
     )
     p.add_argument("--timeout", type=int, default=900, help="seconds one cell may run (default 900)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="playbooks rendered at a time (default 1; each holds the data in memory, so a large dealer group "
+        "needs memory for each)",
+    )
     p.add_argument(
         "--mask-personal",
         action="store_true",
@@ -354,7 +362,14 @@ def _cmd_render(args) -> int:
     names = playbooks.names() if args.playbook == "all" else [args.playbook]
     params = dict(parse_parameter(p) for p in args.parameter)
     results = render_set(
-        names, args.data, args.out, params, args.as_of, timeout=args.timeout, mask_personal=args.mask_personal
+        names,
+        args.data,
+        args.out,
+        params,
+        args.as_of,
+        timeout=args.timeout,
+        mask_personal=args.mask_personal,
+        jobs=args.jobs,
     )
     code = _report(results)
     print(f"index: {Path(args.out).resolve() / 'index.html'}")
@@ -365,7 +380,9 @@ def _cmd_demo(args) -> int:
     from toolkit.resources import sample_dir
     from toolkit.running.render import render_set
 
-    results = render_set(playbooks.names(), sample_dir(), args.out, mask_personal=args.mask_personal)
+    results = render_set(
+        playbooks.names(), sample_dir(), args.out, mask_personal=args.mask_personal, jobs=os.cpu_count() or 1
+    )
     code = _report(results)
     print(f"open {Path(args.out).resolve() / 'index.html'}")
     return code

@@ -11,6 +11,7 @@ import pytest
 
 from tests.browser.conftest import _serve, free_port, pytestmark  # noqa: F401  (skip without chromium)
 from tests.browser.test_frontends import open_app
+from tests.processes import is_kernel
 from toolkit.playbooks import REGISTRY
 from toolkit.running.workspace import prepare_workshop, voila_args
 
@@ -34,7 +35,7 @@ def kernels(proc) -> int:
     running = 0
     for child in psutil.Process(proc.pid).children(recursive=True):
         try:
-            running += "ipykernel" in " ".join(child.cmdline())
+            running += is_kernel(child) and child.status() != psutil.STATUS_ZOMBIE
         except psutil.NoSuchProcess:  # ZombieProcess included
             continue
     return running

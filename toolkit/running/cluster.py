@@ -57,6 +57,9 @@ def local_worker() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None and os.getppid() != parent.pid:  # the batch died before the line above
         os._exit(1)
+    from toolkit.running import kernels
+
+    kernels.prepare()  # its imports run while this worker validates its first client
 
 
 class LocalPool(ProcessPoolExecutor):

@@ -14,7 +14,9 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,9 +130,14 @@ def check_parameter_files(parameters: dict) -> None:
             read(parameters[name])
 
 
+_stopping = threading.Event()  # set while a render set stops its renders (:func:`render_set`)
+
+
 def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from toolkit.running import kernels
 
     os.environ[STATIC_ENV] = "1"  # kernels inherit it: no widgets, static charts
     for attempt in (1, 2):
@@ -145,11 +152,18 @@ def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
                 execution_timeout=timeout,
                 cwd=str(output.parent.parent),  # the report set's folder: it outlives a build that is stopped
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                kernel_manager_class=kernels.ForkedKernelManager,  # forked with the imports done
+                shutdown_kernel="immediate",  # its work is done and read: no need to wait for it to wind down
+                request_save_on_cell_execute=False,  # written once at the end (or on a failure), not after each cell
             )
             return
         except PapermillExecutionError as exc:
+            if _stopping.is_set():
+                raise KeyboardInterrupt from None
             raise RenderError(_describe_failure(output, exc)) from None
         except Exception as exc:  # a stalled or dead kernel: nbclient raises several types
+            if _stopping.is_set():  # its kernel was killed: the render set is being stopped
+                raise KeyboardInterrupt from None
             if attempt == 2:
                 raise RenderError(f"the kernel did not finish ({type(exc).__name__}: {exc})") from None
 
@@ -310,9 +324,11 @@ def render_set(
     progress: bool = True,
     timeout: int = DEFAULT_TIMEOUT,
     mask_personal: bool = False,
+    jobs: int = 1,
 ) -> list[RenderResult]:
     """Validate the data once, render each playbook, and write ``out_dir/index.html``. With
     ``mask_personal`` every file written shows pseudonyms for personal data (:mod:`toolkit.privacy`).
+    ``jobs`` playbooks render at a time, each in its own kernel (memory grows with each).
 
     Raises :class:`~toolkit.errors.DataError` before any kernel starts when the
     data breaks the contract.
@@ -320,26 +336,53 @@ def render_set(
     from tqdm import tqdm
 
     from toolkit.inputs.dealer import load_dealer
+    from toolkit.running import kernels
     from toolkit.running.parameters import check_against_data
 
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
     paths = [playbook_path(p) for p in playbooks]
     parameters = parameters or {}
     check_parameters(paths, parameters, as_of)
     check_masking(Path(out_dir), mask_personal)
+    kernels.prepare()  # its imports run while the data is validated
     as_of = as_of or parameters.get("as_of") or None
     dealer = load_dealer(data_dir, as_of=as_of)  # validates and fills the cache the kernels read
     check_parameter_files(parameters)
     check_against_data(parameters, as_of, dealer)
     runnable, results = runnable_playbooks(paths, set(dealer.tables), Path(out_dir))
-    bar = tqdm(runnable, desc=dealer.name, unit="playbook", disable=not progress, leave=False)
-    for path in bar:
-        bar.set_postfix_str(path.stem)
-        chosen = {**parameters, "mask_personal": mask_personal}
-        results.append(render_playbook(str(path), data_dir, out_dir, chosen, as_of, timeout))
+    chosen = {**parameters, "mask_personal": mask_personal}
+    bar = tqdm(total=len(runnable), desc=dealer.name, unit="playbook", disable=not progress, leave=False)
+    with ThreadPoolExecutor(jobs) as pool:
+        running = [pool.submit(render_playbook, str(p), data_dir, out_dir, chosen, as_of, timeout) for p in runnable]
+        try:
+            for future in as_completed(running):
+                results.append(future.result())
+                bar.update(1)
+        except BaseException:  # Ctrl-C: the renders running now stop and remove what they built
+            _stop(running)
+            raise
+        finally:
+            bar.close()
     order = [p.stem for p in paths]
     results.sort(key=lambda r: order.index(r.name))
     write_set_index(Path(out_dir), dealer.name, dealer.as_of_text, results)
     return results
+
+
+def _stop(running: list[Future]) -> None:
+    """Cancel the renders not started, kill the kernels of those running, and wait for them to
+    unwind (each removes its half-built folder and leaves the report it would have replaced)."""
+    from toolkit.running import kernels
+
+    for future in running:
+        future.cancel()
+    _stopping.set()
+    try:
+        kernels.kill_running()
+        wait(running)
+    finally:
+        _stopping.clear()
 
 
 def check_masking(out_dir: Path, mask_personal: bool) -> None:

@@ -181,6 +181,7 @@ def voila_args(root: Path, port: int, open_browser: bool, ready: int = 1) -> lis
         f"--MappingKernelManager.cull_idle_timeout={CULL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
         r"--VoilaConfiguration.file_allowlist=.*\.(png|jpg|gif|svg|html)",
+        "--VoilaKernelManager.kernel_manager_class=toolkit.running.app_kernels.ForkedServerKernelManager",
     ]
     if ready > 0:
         args += [
