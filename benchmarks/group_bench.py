@@ -46,6 +46,40 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     return seconds, peak / 1e9
 
 
+# DuckDB reading every CSV file of a folder into memory as text, with no checks: the reference
+# for load and validation
+DUCKDB_READ = """
+import duckdb, pathlib
+con = duckdb.connect()
+for path in sorted(pathlib.Path({folder!r}).glob("*.csv")):
+    con.execute(f"CREATE TABLE t_{{path.stem}} AS SELECT * FROM read_csv('{{path}}', all_varchar = true)")
+"""
+
+
+def arrow_reader_equal(group: Path) -> bool:
+    """Whether loading the group with Arrow's CSV reader gives the tables, warnings and as_of of
+    loading it with the careful pandas reader alone."""
+    import pandas as pd
+
+    from toolkit.inputs import reading
+    from toolkit.inputs.dealer import _read_and_validate
+
+    fast = _read_and_validate(group)
+    arrow_cells, reading.arrow_cells = reading.arrow_cells, lambda data, encoding=None: None
+    try:
+        slow = _read_and_validate(group)
+    finally:
+        reading.arrow_cells = arrow_cells
+    if fast.tables.keys() != slow.tables.keys() or fast.warnings != slow.warnings or fast.as_of != slow.as_of:
+        return False
+    try:
+        for name in fast.tables:
+            pd.testing.assert_frame_equal(fast.tables[name], slow.tables[name], check_exact=True)
+    except AssertionError:
+        return False
+    return True
+
+
 def tree_rss(root: int) -> int:
     """Bytes resident in ``root`` and all its descendants."""
     children: dict[int, list[int]] = {}
@@ -410,10 +444,18 @@ def main() -> None:
         load_csv, mem_csv = run([str(BIN / "playbook"), "validate", str(group)], env)
         run(probe, env)  # fills the cache
         load_cache, mem_cache = run(probe, env)
-        result.setdefault("seconds", {}).update(load_validate_csv=load_csv, load_from_cache=load_cache)
+        duckdb_read, _ = run([str(sys.executable), "-c", DUCKDB_READ.format(folder=str(group))])
+        result.setdefault("seconds", {}).update(
+            load_validate_csv=load_csv, load_from_cache=load_cache, duckdb_read_csv=duckdb_read
+        )
         result["peak_gb"] = {"load_validate_csv": mem_csv, "load_from_cache": mem_cache}
+        result["load_over_duckdb_read"] = load_csv / duckdb_read
+        result["arrow_reader_tables_equal"] = arrow_reader_equal(group)
         print(
-            f"load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · from cache {load_cache:.1f}s ({mem_cache:.1f} GB)"
+            f"load+validate CSV {load_csv:.1f}s ({mem_csv:.1f} GB) · DuckDB's plain read of the same files "
+            f"{duckdb_read:.1f}s (ratio {load_csv / duckdb_read:.1f}, target ≤ 2) · from cache {load_cache:.1f}s "
+            f"({mem_cache:.1f} GB) · Arrow reader's tables equal the careful reader's: "
+            f"{result['arrow_reader_tables_equal']}"
         )
     else:
         run(probe, env)

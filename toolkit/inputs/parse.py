@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Export forms seen in dealer CRMs besides ISO 8601, tried in this order.
 DATE_FORMATS = (
@@ -31,6 +34,33 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f"})
 
 
+def arrow_text(raw: pd.Series) -> pa.ChunkedArray | None:
+    """``raw``'s text as Arrow (no copy) when pandas holds it in Arrow, as read from a CSV file;
+    else None, and the parsers take their pandas path (a Parquet or Excel file's cells)."""
+    if not (isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow"):
+        return None
+    arr = pa.chunked_array(pa.array(raw.array))
+    return arr if arr.type == pa.large_string() else arr.cast(pa.large_string())
+
+
+def text_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Arrow text as a pandas text column (no copy), on ``index``."""
+    return pd.Series(arr.to_pandas().array, index=index)
+
+
+def _blank_as_missing(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``arr`` with its empty strings missing: the same text buffers under a new validity bitmap."""
+    chunks = []
+    for chunk in arr.chunks:
+        kept = pc.fill_null(pc.greater(pc.utf8_length(chunk), 0), False)
+        if chunk.offset:
+            chunks.append(pc.if_else(kept, chunk, pa.scalar(None, chunk.type)))
+            continue
+        buffers = chunk.buffers()
+        chunks.append(pa.Array.from_buffers(chunk.type, len(chunk), [kept.buffers()[1], *buffers[1:]], offset=0))
+    return pa.chunked_array(chunks, arr.type)
+
+
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date outside these years is a typo, not a customer's history
 OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
@@ -42,11 +72,21 @@ def parse_datetime(raw: pd.Series, timezone: str | None = None) -> tuple[pd.Seri
     if pd.api.types.is_datetime64_any_dtype(raw):
         parsed = raw.dt.tz_convert(timezone).dt.tz_localize(None) if raw.dt.tz is not None else raw
         return _in_range(parsed, pd.Series(False, index=raw.index))
-    text = raw.astype("str").str.strip().where(raw.notna())
+    arr = arrow_text(raw)
+    if arr is not None:
+        stripped = pc.utf8_trim_whitespace(arr)
+        text = text_series(stripped, raw.index)
+        read = _iso_read(stripped)
+    else:
+        text = raw.astype("str").str.strip().where(raw.notna())
+        read = np.full(len(text), np.datetime64("NaT"), "datetime64[ns]")
+    todo = text.notna() & pd.Series(np.isnat(read), index=text.index)
+    if not todo.any():  # every value in a form Arrow read
+        return _in_range(pd.Series(read, index=text.index), todo)
     offset = text.str.contains(OFFSET, regex=True).fillna(False).to_numpy(bool)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
-    todo = text.notna()
-    for fmt in _likely_first(text.dropna()):
+    out[~np.isnat(read)] = pd.Series(read[~np.isnat(read)]).dt.tz_localize("UTC").to_numpy()
+    for fmt in _likely_first(text[todo]):
         if not todo.any():
             break
         out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce", utc=True)
@@ -55,6 +95,20 @@ def parse_datetime(raw: pd.Series, timezone: str | None = None) -> tuple[pd.Seri
     if timezone and offset.any():
         local[offset] = out[offset].dt.tz_convert(timezone).dt.tz_localize(None)
     return _in_range(local, todo)
+
+
+def _iso_read(text: pa.ChunkedArray) -> np.ndarray:
+    """The column read by Arrow's strict ISO 8601 parser when it reads every value and none has an
+    offset (which pandas converts); else all NaT, and pandas reads the column. Arrow reads the
+    forms pandas' ISO 8601 parser reads (2024-03-01, 2024-03-01T14:05:00, 2024-03-01 14:05) to
+    the same instants, and rejects a date that does not exist (2024-02-31) where pandas does."""
+    unread = np.full(len(text), np.datetime64("NaT"), "datetime64[ns]")
+    if pc.any(pc.match_substring_regex(text, OFFSET)).as_py():
+        return unread
+    try:
+        return pc.cast(text, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return unread
 
 
 SAMPLE = 50  # values tried in every form to find the column's own form first
@@ -81,6 +135,16 @@ def parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Booleans from true/false, yes/no, y/n, 1/0 in any case; blank is unknown."""
     if pd.api.types.is_bool_dtype(raw):
         return raw.astype("boolean"), pd.Series(False, index=raw.index)
+    arr = arrow_text(raw)
+    if arr is not None:
+        words = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        true = pc.is_in(words, value_set=pa.array(sorted(TRUE_WORDS), pa.large_string())).to_numpy(zero_copy_only=False)
+        false = pc.is_in(words, value_set=pa.array(sorted(FALSE_WORDS), pa.large_string())).to_numpy(
+            zero_copy_only=False
+        )
+        unknown = ~(true | false)
+        out = pd.Series(pd.arrays.BooleanArray(true, unknown), index=raw.index)
+        return out, pd.Series(pc.is_valid(words).to_numpy(zero_copy_only=False) & unknown, index=raw.index)
     words = raw.astype("str").str.strip().str.lower().where(raw.notna())
     out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
     out[words.isin(TRUE_WORDS)] = True
@@ -134,13 +198,25 @@ def parse_number(raw: pd.Series, integer: bool = False, decimal: str = ".") -> t
 
 def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Text with surrounding spaces removed; an empty string is blank."""
+    arr = arrow_text(raw)
+    if arr is not None:
+        return text_series(_blank_as_missing(pc.utf8_trim_whitespace(arr)), raw.index), _none_bad(raw)
     text = raw.astype("str").str.strip().where(raw.notna())
     text = text.where(text != "")
     return text.astype("str"), pd.Series(False, index=raw.index)
 
 
+def _none_bad(raw: pd.Series) -> pd.Series:
+    return pd.Series(np.zeros(len(raw), bool), index=raw.index)
+
+
 def parse_tags(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``;``-separated tags, lower-cased, with spaces around each tag removed."""
+    arr = arrow_text(raw)
+    if arr is not None:
+        tags = pc.utf8_lower(_blank_as_missing(pc.utf8_trim_whitespace(arr)))
+        tags = pc.utf8_trim(pc.replace_substring_regex(tags, f"[{WHITESPACE}]*;[{WHITESPACE}]*", ";"), ";")
+        return text_series(_blank_as_missing(tags), raw.index), _none_bad(raw)
     text, bad = parse_text(raw)
     tags = text.str.lower().str.replace(f"[{WHITESPACE}]*;[{WHITESPACE}]*", ";", regex=True).str.strip(";")
     return tags.where(tags != ""), bad

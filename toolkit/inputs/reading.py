@@ -125,10 +125,69 @@ def read_raw(path: Path, problems: list[Problem], encoding: str | None = None) -
             return None
     if path.suffix.lower() == ".xlsx":
         return read_excel(path, problems)
-    text = _decoded(path, problems, encoding)
+    data = path.read_bytes()
+    cells = arrow_cells(data, encoding)
+    if cells is not None:
+        return _checked_cells(path, cells, list(cells.columns), problems)
+    text = _decoded(path, data, problems, encoding)
     if text is None:
         return None
     return read_csv_text(path, text, problems)
+
+
+def arrow_cells(data: bytes, encoding: str | None = None) -> pd.DataFrame | None:
+    """A UTF-8 CSV file's cells (``data``, its bytes) read by Arrow's multithreaded reader, with
+    the header's names stripped — exactly the cells :func:`read_csv_text` reads, or None when
+    this file needs that careful reader: text in another encoding, bytes that are not UTF-8 or
+    not text, a header naming a column twice, a row of another length, a record spanning lines or
+    a blank line (whose line numbers a problem needs), or a value starting with a space in a file
+    with quotes (the spaces pandas' reader skips before a quote change where the value ends)."""
+    import codecs
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
+
+    if encoding is not None and codecs.lookup(encoding).name != "utf-8":
+        return None
+    skip = len(BOMS[0][0]) if data.startswith(BOMS[0][0]) else 0
+    if any(data.startswith(bom, skip) for bom, _, _ in BOMS) or data.find(b"\x00") >= 0:
+        return None
+    end = data.find(b"\n", skip)
+    try:
+        first = data[skip : end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    if not first.strip():  # an empty file, or blank lines before the header
+        return None
+    delimiter = delimiter_of(first)
+    names = _fields(first, delimiter)
+    stripped = [n.strip() for n in names]
+    quoted = data.find(b'"') >= 0
+    if len(set(stripped)) < len(stripped) or quoted and any(n.startswith(" ") for n in names):
+        return None
+    try:
+        table = arrow_csv.read_csv(
+            pa.BufferReader(memoryview(data)[skip:]),
+            read_options=arrow_csv.ReadOptions(use_threads=True, block_size=1 << 24),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()), null_values=[""], strings_can_be_null=True
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    if table.column_names != names or data.count(b"\n") + (not data.endswith(b"\n")) != table.num_rows + 1:
+        return None
+    spaced = [i for i, column in enumerate(table.columns) if pc.any(pc.starts_with(column, " ")).as_py()]
+    if spaced and quoted:  # ' "a,b"' is one quoted value to pandas, and more than one to Arrow
+        return None
+    for i in spaced:  # pandas skips the spaces that begin a value
+        trimmed = pc.utf8_ltrim(table.column(i), " ")
+        table = table.set_column(i, names[i], pc.if_else(pc.equal(trimmed, ""), None, trimmed))
+    cells = table.to_pandas()
+    cells.columns = stripped
+    return cells
 
 
 def read_excel(path: Path, problems: list[Problem], sheet: str | int = 0) -> pd.DataFrame | None:
@@ -145,10 +204,10 @@ def read_excel(path: Path, problems: list[Problem], sheet: str | int = 0) -> pd.
     return df
 
 
-def _decoded(path: Path, problems: list[Problem], encoding: str | None) -> str | None:
-    """The file's text: in dealer.toml's ``encoding``, else as its byte-order mark says, else UTF-8.
-    Text in another encoding is named in a problem with the encoding it appears to be in."""
-    data = path.read_bytes()
+def _decoded(path: Path, data: bytes, problems: list[Problem], encoding: str | None) -> str | None:
+    """The file's text (``data``, its bytes): in dealer.toml's ``encoding``, else as its byte-order
+    mark says, else UTF-8. Text in another encoding is named in a problem with the encoding it
+    appears to be in."""
     if not data.strip():
         problems.append(Problem(path.name, None, "CSV text with a header row; the file is empty"))
         return None
@@ -217,6 +276,11 @@ def read_csv_text(path: Path, text: str, problems: list[Problem], delimiter: str
     lines = _record_lines(text, len(df))
     if lines is not None:
         df.attrs["lines"] = lines
+    return _checked_cells(path, df, names, problems)
+
+
+def _checked_cells(path: Path, df: pd.DataFrame, names: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+    """A CSV file's cells, or None after a problem: the header row repeated inside the file."""
     repeated = df.iloc[:, 0].eq(names[0]).fillna(False).astype(bool)  # cheap first: the first column
     if repeated.any():
         repeated &= df[repeated].eq(pd.Series(names, index=df.columns)).all(axis=1).reindex(df.index, fill_value=False)
@@ -280,7 +344,7 @@ def typed_table(raw: pd.DataFrame, path: Path, table: schema.Table, problems: li
         )
         return None
     raw = raw.reset_index(drop=True)
-    out = raw.copy()
+    out = raw.copy(deep=False)  # copy-on-write: each parsed column replaces its text in out alone
     for col in table.columns:
         if col.name not in raw.columns:
             out[col.name] = _empty_column(col, len(raw))

@@ -1,0 +1,122 @@
+"""Reading CSV files with Arrow's multithreaded reader (issue 21, "Ingest"): the cells it reads,
+and every problem reported from them, are exactly those of the careful pandas reader it stands in
+for, on awkward files too; files it cannot read the same way go to the careful reader."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from toolkit.inputs import parse, reading
+from toolkit.inputs.dealer import _read_and_validate
+from toolkit.resources import sample_dir
+
+CASES = {
+    "plain": b"id,name,amount\nC1,Ann,12.50\nC2,Bob,\n",
+    "spaces before values": b"id,name,amount\nC1,  Ann, 12.50\nC2,   ,\n",
+    "tabs and trailing spaces": b"id,name\nC1,\tAnn  \nC2,Bob\t\n",
+    "quoted commas and quotes": b'id,subject\nT1,"Thanks, Ann"\nT2,"She said ""hi"""\nT3,""\n',
+    "quoted leading space": b'id,subject\nT1," Thanks"\nT2,plain\n',
+    "space before a quote": b'id,subject\nT1, "Thanks, Ann"\nT2,plain\n',
+    "quoted header": b'"id","name"\n"C1","Ann"\n',
+    "header with spaces": b" id , name \nC1,Ann\n",
+    "quoted newline": b'id,subject\nT1,"line one\nline two"\nT2,x\n',
+    "blank line": b"id,name\nC1,Ann\n\nC2,Bob\n",
+    "short row": b"id,name,amount\nC1,Ann\nC2,Bob,3\n",
+    "long row": b"id,name\nC1,Ann,extra\n",
+    "byte-order mark": b"\xef\xbb\xbfid,name\nC1,Ann\n",
+    "crlf": b"id,name\r\nC1,Ann\r\nC2,Bob\r\n",
+    "no final newline": b"id,name\nC1,Ann",
+    "trailing delimiter": b"id,name,\nC1,Ann,\n",
+    "semicolons": b"id;amount\nC1;12,50\n",
+    "named twice": b"id,name,name\nC1,Ann,Bo\n",
+    "header repeated": b"id,name\nC1,Ann\nid,name\nC2,Bob\n",
+    "not utf-8": b"id,name\nC1,Jos\xe9\n",
+    "binary": b"id,name\nC1,A\x00nn\n",
+    "header only": b"id,name\n",
+    "accents": "id,name\nC1,Zoë Müller\n".encode(),
+}
+
+
+def careful(path, data: bytes) -> tuple[pd.DataFrame | None, list]:
+    problems: list = []
+    text = reading._decoded(path, data, problems, None)
+    return (reading.read_csv_text(path, text, problems) if text is not None else None), problems
+
+
+@pytest.mark.parametrize("data", list(CASES.values()), ids=list(CASES))
+def test_the_arrow_reader_reads_what_the_careful_reader_reads(tmp_path, data):
+    path = tmp_path / "table.csv"
+    path.write_bytes(data)
+    problems: list = []
+    cells = reading.read_raw(path, problems)
+    expected, expected_problems = careful(path, data)
+    assert problems == expected_problems
+    if expected is None:
+        assert cells is None
+    else:
+        pd.testing.assert_frame_equal(cells, expected, check_exact=True)
+        assert cells.attrs == expected.attrs
+
+
+@pytest.mark.parametrize(
+    ("case", "fast"),
+    [
+        ("plain", True),
+        ("spaces before values", True),
+        ("quoted commas and quotes", True),
+        ("crlf", True),
+        ("space before a quote", False),
+        ("quoted newline", False),
+        ("blank line", False),
+        ("short row", False),
+        ("not utf-8", False),
+        ("binary", False),
+    ],
+)
+def test_files_the_arrow_reader_cannot_read_alike_go_to_the_careful_reader(case, fast):
+    assert (reading.arrow_cells(CASES[case]) is not None) is fast
+
+
+def test_a_file_in_another_encoding_goes_to_the_careful_reader():
+    assert reading.arrow_cells("id,name\nC1,Zoë\n".encode("cp1252"), "cp1252") is None
+    assert reading.arrow_cells(b"id,name\nC1,Ann\n", "utf-8") is not None
+
+
+def test_the_sample_reads_the_same_either_way(monkeypatch):
+    fast = _read_and_validate(sample_dir())
+    monkeypatch.setattr(reading, "arrow_cells", lambda data, encoding=None: None)
+    slow = _read_and_validate(sample_dir())
+    assert fast.warnings == slow.warnings and fast.as_of == slow.as_of
+    assert fast.tables.keys() == slow.tables.keys()
+    for name in fast.tables:
+        pd.testing.assert_frame_equal(fast.tables[name], slow.tables[name], check_exact=True)
+
+
+AWKWARD = {
+    "id": [" C1 ", "\u00a0C2\u2003", "", "   ", None, "c3"],
+    "text": ["Ann ", "\tZoë", "", None, "  two  words "],
+    "datetime": ["2024-03-01", "2024-03-01T14:05:00", "2024-03-01 14:05", " 2024-02-29 ", "2024-02-31", "", None],
+    "datetime-us": ["03/01/2024", "2024-03-01", "2024-03-01T14:05:00Z", "13/45/2024", "1850-01-01"],
+    "bool": ["TRUE", " no ", "Y", "0", "maybe", "", None, "t"],
+    "tags": ["Price ; Info", " ;invite; ", "", None, "SALE"],
+}
+PARSERS = {
+    "id": parse.parse_text,
+    "text": parse.parse_text,
+    "datetime": parse.parse_datetime,
+    "datetime-us": parse.parse_datetime,
+    "bool": parse.parse_bool,
+    "tags": parse.parse_tags,
+}
+
+
+@pytest.mark.parametrize("kind", list(AWKWARD))
+def test_the_arrow_parsers_read_what_the_pandas_parsers_read(kind):
+    values = AWKWARD[kind]
+    in_arrow = pd.Series(values, dtype="str")  # as the Arrow reader hands them over
+    in_python = pd.Series(values, dtype=object)  # as a Parquet or Excel file's cells may be
+    assert parse.arrow_text(in_arrow) is not None and parse.arrow_text(in_python) is None
+    (fast, fast_bad), (slow, slow_bad) = PARSERS[kind](in_arrow), PARSERS[kind](in_python)
+    pd.testing.assert_series_equal(fast, slow, check_exact=True)
+    pd.testing.assert_series_equal(fast_bad, slow_bad, check_exact=True)
