@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from toolkit.inputs import parse, reading
+from toolkit.inputs import contract, parse, reading, schema
 from toolkit.inputs.dealer import _read_and_validate
 from toolkit.resources import sample_dir
 
@@ -100,6 +100,8 @@ AWKWARD = {
     "datetime-us": ["03/01/2024", "2024-03-01", "2024-03-01T14:05:00Z", "13/45/2024", "1850-01-01"],
     "bool": ["TRUE", " no ", "Y", "0", "maybe", "", None, "t"],
     "tags": ["Price ; Info", " ;invite; ", "", None, "SALE"],
+    "choice": ["Email", " sms ", "", None, "PHONE"],
+    "choice-lower": ["email", "sms", None],
 }
 PARSERS = {
     "id": parse.parse_text,
@@ -108,6 +110,8 @@ PARSERS = {
     "datetime-us": parse.parse_datetime,
     "bool": parse.parse_bool,
     "tags": parse.parse_tags,
+    "choice": parse.parse_choice,
+    "choice-lower": parse.parse_choice,
 }
 
 
@@ -120,3 +124,34 @@ def test_the_arrow_parsers_read_what_the_pandas_parsers_read(kind):
     (fast, fast_bad), (slow, slow_bad) = PARSERS[kind](in_arrow), PARSERS[kind](in_python)
     pd.testing.assert_series_equal(fast, slow, check_exact=True)
     pd.testing.assert_series_equal(fast_bad, slow_bad, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("values", "increasing"),
+    [
+        (["C1", "C2", "C3"], True),
+        (["C1", "C3", "C2"], False),
+        (["C1", "C1", "C2"], False),  # a repeat is not an increase: pandera then names it
+        (["C1", None, "C2"], False),
+        (["C1"], False),
+    ],
+)
+def test_a_key_listed_in_order_is_unique_without_hashing(values, increasing):
+    assert contract.strictly_increasing(pd.Series(values, dtype="str")) is increasing
+
+
+def test_a_repeated_key_is_still_reported_when_the_rest_are_in_order(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,first_name\nC1,Ann\nC2,Bob\nC2,Cy\nC3,Di\n")
+    problems: list = []
+    reading.read_table(path, schema.TABLES["customers"], problems)
+    assert [(p.column, p.rows) for p in problems] == [("customer_id", ((3, "C2"), (4, "C2")))]
+
+
+def test_an_export_read_with_its_mapping_delimiter_reads_alike(tmp_path):
+    data = "\ufeffCust ID;Amount\nC1;12,50\nC2;\n".encode()
+    path = tmp_path / "export.csv"
+    fast = reading.arrow_cells(data, "utf-8-sig", ";")
+    slow = reading.read_csv_text(path, data.decode("utf-8-sig"), [], ";")
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert reading.arrow_cells(data, "ascii", ";") is None  # only UTF-8 text is read by Arrow

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from toolkit import privacy, rules
 from toolkit.errors import DataError, Problem
@@ -182,6 +183,7 @@ def _read_and_validate(folder: Path) -> Dealer:
         df = reading.read_table(path, schema.TABLES[name], problems, settings)
         if df is not None:
             tables[name] = df
+        pa.default_memory_pool().release_unused()  # the file's cells and what checking them took
     warnings = contract.check_references(tables) if not problems else []
     for df in tables.values():
         df.attrs.clear()  # the files' line numbers are needed for messages only

@@ -11,7 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 from toolkit.errors import Problem
-from toolkit.inputs.reading import BOMS, DELIMITERS, delimiter_of, read_csv_text, read_excel
+from toolkit.inputs.reading import (
+    BOMS,
+    DELIMITERS,
+    arrow_cells,
+    checked_cells,
+    delimiter_of,
+    read_csv_text,
+    read_excel,
+)
 
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -117,5 +125,8 @@ def read_export(
         problems.append(Problem(path.name, None, "text; the file holds binary data"))
         return None
     chosen_delimiter = delimiter or delimiter_of_text(text)
-    cells = read_csv_text(path, text, problems, chosen_delimiter)
+    cells = arrow_cells(data, chosen, chosen_delimiter)
+    cells = (
+        read_csv_text(path, text, problems, chosen_delimiter) if cells is None else checked_cells(path, cells, problems)
+    )
     return None if cells is None else Export(cells, chosen, chosen_delimiter)

@@ -48,6 +48,13 @@ def text_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(arr.to_pandas().array, index=index)
 
 
+def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``arr`` with surrounding whitespace removed; ``arr`` itself (its memory shared with the file's
+    cells) when no value had any, which trimming a column of IDs usually finds."""
+    trimmed = pc.utf8_trim_whitespace(arr)
+    return arr if pc.sum(pc.binary_length(trimmed)) == pc.sum(pc.binary_length(arr)) else trimmed
+
+
 def _blank_as_missing(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``arr`` with its empty strings missing: the same text buffers under a new validity bitmap."""
     chunks = []
@@ -200,7 +207,7 @@ def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Text with surrounding spaces removed; an empty string is blank."""
     arr = arrow_text(raw)
     if arr is not None:
-        return text_series(_blank_as_missing(pc.utf8_trim_whitespace(arr)), raw.index), _none_bad(raw)
+        return text_series(_blank_as_missing(_trimmed(arr)), raw.index), _none_bad(raw)
     text = raw.astype("str").str.strip().where(raw.notna())
     text = text.where(text != "")
     return text.astype("str"), pd.Series(False, index=raw.index)
@@ -224,6 +231,12 @@ def parse_tags(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def parse_choice(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A value from a fixed list, compared lower-cased and trimmed."""
+    arr = arrow_text(raw)
+    if arr is not None:
+        text = _blank_as_missing(_trimmed(arr))
+        lowered = pc.utf8_lower(text)
+        unchanged = pc.all(pc.equal(lowered, text)).as_py() is not False  # shares the cells' memory
+        return text_series(text if unchanged else lowered, raw.index), _none_bad(raw)
     text, bad = parse_text(raw)
     return text.str.lower(), bad
 

@@ -128,16 +128,16 @@ def read_raw(path: Path, problems: list[Problem], encoding: str | None = None) -
     data = path.read_bytes()
     cells = arrow_cells(data, encoding)
     if cells is not None:
-        return _checked_cells(path, cells, list(cells.columns), problems)
+        return checked_cells(path, cells, problems)
     text = _decoded(path, data, problems, encoding)
     if text is None:
         return None
     return read_csv_text(path, text, problems)
 
 
-def arrow_cells(data: bytes, encoding: str | None = None) -> pd.DataFrame | None:
-    """A UTF-8 CSV file's cells (``data``, its bytes) read by Arrow's multithreaded reader, with
-    the header's names stripped — exactly the cells :func:`read_csv_text` reads, or None when
+def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None = None) -> pd.DataFrame | None:
+    """A UTF-8 CSV file's cells (``data``, its bytes; split at ``delimiter``, else at the one
+    :func:`delimiter_of` finds) read by Arrow's multithreaded reader, with the header's names stripped — exactly the cells :func:`read_csv_text` reads, or None when
     this file needs that careful reader: text in another encoding, bytes that are not UTF-8 or
     not text, a header naming a column twice, a row of another length, a record spanning lines or
     a blank line (whose line numbers a problem needs), or a value starting with a space in a file
@@ -148,7 +148,7 @@ def arrow_cells(data: bytes, encoding: str | None = None) -> pd.DataFrame | None
     import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
-    if encoding is not None and codecs.lookup(encoding).name != "utf-8":
+    if encoding is not None and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
         return None
     skip = len(BOMS[0][0]) if data.startswith(BOMS[0][0]) else 0
     if any(data.startswith(bom, skip) for bom, _, _ in BOMS) or data.find(b"\x00") >= 0:
@@ -160,7 +160,7 @@ def arrow_cells(data: bytes, encoding: str | None = None) -> pd.DataFrame | None
         return None
     if not first.strip():  # an empty file, or blank lines before the header
         return None
-    delimiter = delimiter_of(first)
+    delimiter = delimiter or delimiter_of(first)
     names = _fields(first, delimiter)
     stripped = [n.strip() for n in names]
     quoted = data.find(b'"') >= 0
@@ -276,11 +276,12 @@ def read_csv_text(path: Path, text: str, problems: list[Problem], delimiter: str
     lines = _record_lines(text, len(df))
     if lines is not None:
         df.attrs["lines"] = lines
-    return _checked_cells(path, df, names, problems)
+    return checked_cells(path, df, problems)
 
 
-def _checked_cells(path: Path, df: pd.DataFrame, names: list[str], problems: list[Problem]) -> pd.DataFrame | None:
+def checked_cells(path: Path, df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
     """A CSV file's cells, or None after a problem: the header row repeated inside the file."""
+    names = list(df.columns)
     repeated = df.iloc[:, 0].eq(names[0]).fillna(False).astype(bool)  # cheap first: the first column
     if repeated.any():
         repeated &= df[repeated].eq(pd.Series(names, index=df.columns)).all(axis=1).reindex(df.index, fill_value=False)
