@@ -37,13 +37,15 @@ format: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/playbook sample --out data/sample --persona mixed --seed 7
 
-# Timings, not tests: rendering against bare papermill, then the 200,000-customer group against
-# DuckDB. Results go to benchmarks/results/.
+# Timings, not tests: rendering against bare papermill and cold kernels, the 200,000-customer
+# group against DuckDB, the import against validation, workshop apps in Chromium. Results go to
+# benchmarks/results/.
 benchmark: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/render_bench.py
 	$(BIN)/python benchmarks/group_bench.py
 	$(BIN)/python benchmarks/import_bench.py
+	$(BIN)/python benchmarks/app_bench.py
 
 clean:
 	rm -rf reports .pytest_cache

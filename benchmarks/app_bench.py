@@ -6,8 +6,9 @@ Serves a workshop folder of the sample store twice, as `playbook workshop` serve
 kernel kept ready and replaced in the background, kernels forked from the kernel server) and as
 apps were served before (no kernel kept ready, every kernel started cold:
 DEALER_PLAYBOOKS_FORKED_KERNELS=0 and --ready 0). Opens every app ``--opens`` times in headless
-Chromium (Debian's /usr/bin/chromium), each time once the server has refilled its ready kernel,
-and times from the click to the app's first control. Prints the seconds of each open and the
+Chromium (Debian's /usr/bin/chromium), each time once the server has refilled its ready kernel
+and the server and its kernels are idle (the alignment app is never kept ready: it opens on a new
+kernel, forked when shipped), and times from the click to the app's first control. Prints the seconds of each open and the
 ratio of the reference to the shipped way, and writes benchmarks/results/apps-<date>.json. Not a
 test.
 """
@@ -28,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from toolkit.playbooks import REGISTRY
-from toolkit.running.workspace import prepare_workshop, voila_args
+from toolkit.running.workspace import NOT_KEPT_READY, prepare_workshop, voila_args
 
 HERE = Path(__file__).resolve().parent
 CONTROL = ".widget-dropdown, .widget-button, .widget-toggle-buttons"  # every app's first control is one
@@ -69,6 +70,29 @@ def refilled(log: Path, app: str, times: int, timeout: float = 120) -> None:
         time.sleep(0.2)
 
 
+def quiet(proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the server and its kernels have been idle for a second: the kernel kept ready
+    has worked its page out (Voila says a pool is filled when its kernel starts, before that)."""
+    import psutil
+
+    def busy(tree) -> float:
+        total = 0.0
+        for p in tree:
+            try:
+                total += p.cpu_percent(None)  # since the previous call on the same process
+            except psutil.Error:
+                continue
+        return total
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+        busy(tree)
+        time.sleep(1.0)
+        if busy(tree) < 10:
+            return
+
+
 def opening_seconds(browser, url: str, app: str) -> float:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
@@ -88,8 +112,9 @@ def measure(browser, folder: Path, opens: int, shipped: bool) -> dict[str, list[
         for app in REGISTRY:
             seconds[app] = []
             for n in range(opens):
-                if shipped:
+                if shipped and app not in NOT_KEPT_READY:
                     refilled(log, app, n + 1)
+                quiet(proc)
                 seconds[app].append(opening_seconds(browser, url, app))
         return seconds
     finally:

@@ -81,7 +81,9 @@ def arrow_reader_equal(group: Path) -> bool:
 
 
 def tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants."""
+    """Bytes resident in ``root`` and all its descendants, a page shared by several of them (a
+    forked kernel's imports, shared with its kernel server) counted once: the sum of their
+    proportional set sizes, or of their resident sizes where Linux gives no PSS."""
     children: dict[int, list[int]] = {}
     rss = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -95,9 +97,20 @@ def tree_rss(root: int) -> int:
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        total += proportional(pid, rss.get(pid, 0))
         todo.extend(children.get(pid, []))
     return total
+
+
+def proportional(pid: int, resident: int) -> int:
+    """A process's proportional set size in bytes (each shared page divided among its sharers)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resident
 
 
 def timed(fn, repeat: int = 3):

@@ -13,7 +13,7 @@ from tests.browser.conftest import _serve, free_port, pytestmark  # noqa: F401  
 from tests.browser.test_frontends import open_app
 from tests.processes import is_kernel
 from toolkit.playbooks import REGISTRY
-from toolkit.running.workspace import prepare_workshop, voila_args
+from toolkit.running.workspace import REFILL_SECONDS, prepare_workshop, voila_args
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +41,9 @@ def kernels(proc) -> int:
     return running
 
 
-def settled_kernels(proc, quiet: float = 5.0, timeout: float = 120.0) -> int:
+def settled_kernels(proc, quiet: float = REFILL_SECONDS + 3.0, timeout: float = 120.0) -> int:
     """The kernel count once it has held still for ``quiet`` seconds: earlier pages' kernels shut
-    down and the ready kernels they took replaced."""
+    down and the ready kernels they took replaced (which Voila starts REFILL_SECONDS later)."""
     deadline, count, since = time.monotonic() + timeout, kernels(proc), time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.5)

@@ -74,14 +74,12 @@ class KernelServer:
             return {}
 
     def close(self) -> None:
-        """End the server: its input closes, so it stops; the kernels it forked end with their
-        notebooks."""
+        """End the server now (its render process is done; it may still be importing): the
+        kernels it forked have run their notebooks and been shut down."""
         with contextlib.suppress(OSError):
             self._requests.close()
-        try:
-            self._process.wait(5)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        self._process.kill()
+        self._process.wait()
 
 
 def _end_with_parent() -> None:

@@ -162,6 +162,7 @@ CULL_SECONDS = 600
 # Apps not kept ready: the alignment app shows the answers given so far, and a kernel run ahead of
 # time would show the room's answers as they stood before the last participants submitted.
 NOT_KEPT_READY = ("cx_alignment",)
+REFILL_SECONDS = 5  # running an app ahead of time takes both cores of a laptop for a few seconds
 
 
 def voila_args(root: Path, port: int, open_browser: bool, ready: int = 1) -> list[str]:
@@ -188,6 +189,8 @@ def voila_args(root: Path, port: int, open_browser: bool, ready: int = 1) -> lis
             "--preheat_kernel=True",
             f"--pool_size={ready}",
             f"--VoilaKernelManager.preheat_denylist={list(NOT_KEPT_READY)!r}",
+            # the ready kernel taken is replaced once its page has drawn, not while it draws
+            f"--VoilaKernelManager.fill_delay={REFILL_SECONDS}",
         ]
     if not open_browser:
         args.append("--no-browser")
