@@ -16,9 +16,7 @@ test.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import socket
 import statistics
 import subprocess
@@ -28,10 +26,11 @@ import urllib.request
 from datetime import date
 from pathlib import Path
 
+from recorded import machine, write_results
+
 from toolkit.playbooks import REGISTRY
 from toolkit.running.workspace import NOT_KEPT_READY, prepare_workshop, voila_args
 
-HERE = Path(__file__).resolve().parent
 CONTROL = ".widget-dropdown, .widget-button, .widget-toggle-buttons"  # every app's first control is one
 
 
@@ -147,15 +146,13 @@ def main() -> None:
         )
     result = {
         "date": str(date.today()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "opens": args.opens,
         "seconds_shipped": shipped,
         "seconds_cold": cold,
         "cold_over_shipped_after_first": ratios,
     }
-    out = HERE / "results" / f"apps-{date.today()}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
+    write_results("apps", result)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,7 @@ Writes benchmarks/results/group-<date>.json. Needs DuckDB (`pip install duckdb`)
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -26,8 +24,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from recorded import machine, write_results
+
 BIN = Path(sys.executable).parent
-HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 1.5
 
 
@@ -441,7 +440,7 @@ def main() -> None:
         "date": str(date.today()),
         "customers": args.customers,
         "stores": args.stores,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
     }
     if not args.data:
         gen, _ = run(
@@ -490,9 +489,7 @@ def main() -> None:
         print(f"{'widget change':46} {'sample ms':>10} {'group ms':>10}   (target < 250 ms)")
         for name, s in result["widget_s"].items():
             print(f"{name:46} {result['widget_s_sample'][name] * 1000:10.0f} {s * 1000:10.0f}")
-    out = HERE / "results" / f"group-{date.today()}.json"
-    out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"wrote {out}")
+    write_results("group", result)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

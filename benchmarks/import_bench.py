@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+
+from recorded import machine, write_results
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -45,7 +46,7 @@ def main() -> None:
         rows = sum(max(0, len(p.read_text().splitlines()) - 1) for p in data.glob("*.csv"))
     result = {
         "date": str(date.today()),
-        "machine": f"{platform.machine()}, {platform.python_version()}",
+        "machine": machine(),
         "customers": args.customers,
         "rows": rows,
         "load_seconds": round(load, 2),
@@ -56,9 +57,8 @@ def main() -> None:
         "import_peak_gb": round(import_gb, 2),
     }
     print(json.dumps(result, indent=2))
-    out = HERE / "results" / f"import-{result['date']}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"import ÷ load: {result['ratio']} (target ≤ {TARGET_RATIO}); written to {out}")
+    print(f"import ÷ load: {result['ratio']} (target ≤ {TARGET_RATIO})")
+    write_results("import", result)
 
 
 if __name__ == "__main__":

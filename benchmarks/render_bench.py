@@ -18,9 +18,7 @@ benchmarks/results/render-<date>.json. Not part of the test suite.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,11 +28,11 @@ from datetime import date
 from pathlib import Path
 
 import nbformat
+from recorded import machine, write_results
 
 BIN = Path(sys.executable).parent
 # The batch runs timed: local processes, and a Dask LocalCluster with one worker per core
 RUNS = {"jobs1": ["--jobs", "1"], "jobs2": ["--jobs", "2"], "cluster": ["--scheduler", "local"]}
-HERE = Path(__file__).resolve().parent
 
 
 KERNELS = {"forked": "1", "cold": "0"}  # DEALER_PLAYBOOKS_FORKED_KERNELS for each way of starting kernels
@@ -142,8 +140,7 @@ def main() -> None:
         print(f"{name}: {ratio:.2f}x the time with forked kernels")
     result = {
         "date": str(date.today()),
-        "machine": f"{platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": machine(),
         "clients": args.clients,
         "customers_per_client": args.customers,
         "seconds": {"bare_papermill": bare, **{key: t[1] for key, t in timings.items()}},
@@ -151,9 +148,7 @@ def main() -> None:
         "before": str(BEFORE) if BEFORE else None,
         "over_forked": speed_ups,
     }
-    out = HERE / "results" / f"render-{date.today()}.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out}")
+    write_results("render", result)
 
 
 if __name__ == "__main__":
