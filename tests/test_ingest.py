@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests.test_cli import playbook
 from toolkit.inputs import contract, parse, reading, schema
 from toolkit.inputs.dealer import _read_and_validate
 from toolkit.resources import sample_dir
@@ -26,6 +29,8 @@ CASES = {
     "long row": b"id,name\nC1,Ann,extra\n",
     "byte-order mark": b"\xef\xbb\xbfid,name\nC1,Ann\n",
     "crlf": b"id,name\r\nC1,Ann\r\nC2,Bob\r\n",
+    "carriage return alone": b"id,name,v\n\r,,a",  # found by fuzzing: pandas reads it its own way
+    "quote left open": b'id,name,v\n,,"',  # found by fuzzing: Arrow reads it, pandas refuses
     "no final newline": b"id,name\nC1,Ann",
     "trailing delimiter": b"id,name,\nC1,Ann,\n",
     "semicolons": b"id;amount\nC1;12,50\n",
@@ -64,12 +69,15 @@ def test_the_arrow_reader_reads_what_the_careful_reader_reads(tmp_path, data):
     [
         ("plain", True),
         ("spaces before values", True),
-        ("quoted commas and quotes", True),
+        ("quoted commas and quotes", False),  # any quote: the careful reader
+        ("quoted header", False),
         ("crlf", True),
         ("space before a quote", False),
         ("quoted newline", False),
         ("blank line", False),
         ("short row", False),
+        ("carriage return alone", False),
+        ("quote left open", False),
         ("not utf-8", False),
         ("binary", False),
     ],
@@ -155,3 +163,43 @@ def test_an_export_read_with_its_mapping_delimiter_reads_alike(tmp_path):
     slow = reading.read_csv_text(path, data.decode("utf-8-sig"), [], ";")
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert reading.arrow_cells(data, "ascii", ";") is None  # only UTF-8 text is read by Arrow
+
+
+@pytest.mark.parametrize(
+    ("row", "at"),
+    [("C999,Extra,Person,,,,,,,,,one too many", 1), (",,,,,,,,,,,,,,", 1), ("C999,Extra,Person,,,,,,,,,x", 3)],
+    ids=["a value too many first", "delimiters too many first", "a value too many later"],
+)
+def test_a_row_longer_than_the_header_is_named_not_shifted(sample_copy, row, at):
+    """Given a longer first row, pandas took its extra values as an index and moved every value of
+    the file a column over (found by fuzzing the readers against each other); the command names
+    the line instead."""
+    customers = sample_copy / "customers.csv"
+    lines = customers.read_text().splitlines()
+    customers.write_text("\n".join([*lines[:at], row, *lines[at:]]) + "\n")
+    result = playbook("validate", str(sample_copy))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    said = result.stdout + result.stderr
+    assert "customers.csv" in said and f"line {at + 1}" in said
+    assert "no row longer than the header" in said or "Expected 11 fields" in said
+
+
+PIECES = [*'ab ,"\n\r\t;é1|', "\u00a0", "id", "x", "\r\n", "id,name\n", "\ufeff"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=50))
+def test_any_text_reads_the_same_either_way(tmp_path_factory, pieces):
+    """Random files of delimiters, quotes, spaces, line ends and headers: the reader as shipped
+    gives the careful reader's cells and problems, and never fails with a traceback."""
+    data = "".join(pieces).encode()
+    path = tmp_path_factory.mktemp("fuzz") / "table.csv"
+    path.write_bytes(data)
+    problems: list = []
+    cells = reading.read_raw(path, problems)
+    expected, expected_problems = careful(path, data)
+    assert problems == expected_problems
+    assert (cells is None) == (expected is None)
+    if expected is not None:
+        pd.testing.assert_frame_equal(cells, expected, check_exact=True)
+        assert cells.attrs == expected.attrs

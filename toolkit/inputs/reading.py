@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -139,9 +140,10 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
     """A UTF-8 CSV file's cells (``data``, its bytes; split at ``delimiter``, else at the one
     :func:`delimiter_of` finds) read by Arrow's multithreaded reader, with the header's names stripped — exactly the cells :func:`read_csv_text` reads, or None when
     this file needs that careful reader: text in another encoding, bytes that are not UTF-8 or
-    not text, a header naming a column twice, a row of another length, a record spanning lines or
-    a blank line (whose line numbers a problem needs), or a value starting with a space in a file
-    with quotes (the spaces pandas' reader skips before a quote change where the value ends)."""
+    not text, a single column, a header naming a column twice, a row of another length, a blank line (whose line
+    numbers a problem needs), a carriage return alone, or any quote character: fuzzing found
+    quotes in odd places (inside an unquoted value, left open at the end) that the two readers
+    read differently, so a file with quotes is always read by the careful reader."""
     import codecs
 
     import pyarrow as pa
@@ -153,6 +155,8 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
     skip = len(BOMS[0][0]) if data.startswith(BOMS[0][0]) else 0
     if any(data.startswith(bom, skip) for bom, _, _ in BOMS) or data.find(b"\x00") >= 0:
         return None
+    if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):  # a carriage return alone
+        return None
     end = data.find(b"\n", skip)
     try:
         first = data[skip : end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
@@ -163,14 +167,13 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
     delimiter = delimiter or delimiter_of(first)
     names = _fields(first, delimiter)
     stripped = [n.strip() for n in names]
-    quoted = data.find(b'"') >= 0
-    if len(set(stripped)) < len(stripped) or quoted and any(n.startswith(" ") for n in names):
-        return None
+    if len(names) < 2 or len(set(stripped)) < len(stripped) or data.find(b'"') >= 0:
+        return None  # one column: a line of spaces is a blank line to pandas, a value to Arrow
     try:
         table = arrow_csv.read_csv(
             pa.BufferReader(memoryview(data)[skip:]),
             read_options=arrow_csv.ReadOptions(use_threads=True, block_size=1 << 24),
-            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, quote_char=False),
             convert_options=arrow_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()), null_values=[""], strings_can_be_null=True
             ),
@@ -180,8 +183,6 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
     if table.column_names != names or data.count(b"\n") + (not data.endswith(b"\n")) != table.num_rows + 1:
         return None
     spaced = [i for i, column in enumerate(table.columns) if pc.any(pc.starts_with(column, " ")).as_py()]
-    if spaced and quoted:  # ' "a,b"' is one quoted value to pandas, and more than one to Arrow
-        return None
     for i in spaced:  # pandas skips the spaces that begin a value
         trimmed = pc.utf8_ltrim(table.column(i), " ")
         table = table.set_column(i, names[i], pc.if_else(pc.equal(trimmed, ""), None, trimmed))
@@ -263,12 +264,28 @@ def read_csv_text(path: Path, text: str, problems: list[Problem], delimiter: str
             Problem(path.name, ", ".join(twice), "each column once in the header row; these columns appear twice")
         )
         return None
+    expected = f"{_delimiter_name(delimiter)}-separated text with a header row"
     try:
-        df = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype="str", keep_default_na=False, na_values=[""], skipinitialspace=True
+        with warnings.catch_warnings():
+            # index_col=False: pandas would otherwise take a row's extra values as an index and
+            # shift every value of the file one column over; it warns when it drops them instead
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype="str",
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=True,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        line = _longer_line(text, delimiter, len(names))
+        problems.append(
+            Problem(path.name, None, f"{expected}, no row longer than the header ({len(names)} values)", line, 1)
         )
+        return None
     except (ValueError, pd.errors.ParserError) as exc:
-        expected = f"{_delimiter_name(delimiter)}-separated text with a header row"
         problems.append(Problem(path.name, None, f"{expected} ({exc})".replace("\n", " ")))
         return None
     names = names if len(names) == len(df.columns) else [str(c).strip() for c in df.columns]
@@ -293,6 +310,18 @@ def checked_cells(path: Path, df: pd.DataFrame, problems: list[Problem]) -> pd.D
         )
         return None
     return df
+
+
+def _longer_line(text: str, delimiter: str, width: int) -> tuple[tuple[int, str], ...]:
+    """The first record with more than ``width`` values, as (its line, its text)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+    try:
+        for row in reader:
+            if len(row) > width:
+                return ((reader.line_num, delimiter.join(row)),)
+    except csv.Error:
+        pass
+    return ()
 
 
 def _delimiter_name(delimiter: str) -> str:
