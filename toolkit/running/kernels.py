@@ -83,7 +83,9 @@ class KernelServer:
 
 
 def _end_with_parent() -> None:
-    """In the server, before it runs: it receives SIGTERM when the render process dies."""
+    """In the server, before it runs: it receives SIGTERM when the thread that started it ends
+    (Linux ties this to the thread), which is the render process's main thread except on a Dask
+    worker; a server that ended is started again at the next kernel, which meanwhile starts cold."""
     if sys.platform.startswith("linux"):
         import ctypes
 
