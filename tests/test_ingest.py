@@ -203,3 +203,31 @@ def test_any_text_reads_the_same_either_way(tmp_path_factory, pieces):
     if expected is not None:
         pd.testing.assert_frame_equal(cells, expected, check_exact=True)
         assert cells.attrs == expected.attrs
+
+
+TWO_DIGITS = st.integers(0, 99).map(lambda i: f"{i:02d}")
+ISO_LIKE = st.builds(
+    lambda year, month, day, sep, hour, minute, second: (
+        f"{year}-{month}-{day}" + (f"{sep}{hour}:{minute}" + (f":{second}" if second else "") if sep else "")
+    ),
+    st.sampled_from(["2024", "1900", "2100", "1899", "2101"]),
+    TWO_DIGITS,
+    TWO_DIGITS,
+    st.sampled_from(["", "T", " "]),
+    TWO_DIGITS,
+    TWO_DIGITS,
+    st.one_of(st.none(), TWO_DIGITS),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(ISO_LIKE, min_size=1, max_size=3))
+def test_arrows_iso_dates_are_pandas_iso_dates(values):
+    """Dates in ISO form with any day, hour, minute or second (2024-02-30, 24:00, :60, years
+    outside 1900–2100): Arrow's strict parser reads what pandas reads, and rejects what it rejects."""
+    (fast, fast_bad), (slow, slow_bad) = (
+        parse.parse_datetime(pd.Series(values, dtype="str")),
+        parse.parse_datetime(pd.Series(values, dtype=object)),
+    )
+    pd.testing.assert_series_equal(fast, slow, check_exact=True)
+    pd.testing.assert_series_equal(fast_bad, slow_bad, check_exact=True)
