@@ -15,6 +15,7 @@ import psutil
 import pytest
 from nbclient.exceptions import CellTimeoutError
 
+from tests.test_cli import playbook
 from toolkit.running import kernels
 
 
@@ -133,3 +134,26 @@ def test_a_forked_kernel_process_reports_running_then_ended():
     process.kill()
     os.waitpid(pid, 0)
     assert process.wait(5) == 0 and process.poll() == 0
+
+
+def test_playbooks_rendered_side_by_side_land_where_a_relative_out_says(tmp_path):
+    """Renders in threads share one working folder: nothing may change it while they run (papermill's
+    own ``cwd`` does, which once put the index at out/out/index.html)."""
+    from toolkit.resources import sample_dir
+
+    result = playbook(
+        "render",
+        "all",
+        "--data",
+        str(sample_dir()),
+        "--out",
+        "out",
+        "--jobs",
+        "2",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "index.html").is_file()
+    assert not (tmp_path / "out" / "out").exists()
+    assert len(list((tmp_path / "out").glob("*/report.html"))) == 5
+    assert str(tmp_path / "out" / "index.html") in result.stdout

@@ -150,7 +150,10 @@ def _execute(path: Path, output: Path, parameters: dict, timeout: int) -> None:
                 progress_bar=False,
                 log_output=False,
                 execution_timeout=timeout,
-                cwd=str(output.parent.parent),  # the report set's folder: it outlives a build that is stopped
+                # the kernel starts in the report set's folder, which outlives a build that is stopped;
+                # given as nbclient's resources, not papermill's cwd, which changes the folder of this
+                # whole process while a notebook runs (renders run side by side in threads)
+                resources={"metadata": {"path": str(output.parent.parent)}},
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
                 kernel_manager_class=kernels.ForkedKernelManager,  # forked with the imports done
                 shutdown_kernel="immediate",  # its work is done and read: no need to wait for it to wind down
