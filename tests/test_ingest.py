@@ -25,6 +25,10 @@ CASES = {
     "header with spaces": b" id , name \nC1,Ann\n",
     "quoted newline": b'id,subject\nT1,"line one\nline two"\nT2,x\n',
     "blank line": b"id,name\nC1,Ann\n\nC2,Bob\n",
+    "blank line at the end": b"id,name\nC1,Ann\n\n",
+    "blank crlf line": b"id,name\r\nC1,Ann\r\n\r\nC2,Bob\r\n",
+    "line of spaces": b"id,name\nC1,Ann\n   \nC2,Bob\n",
+    "carriage return beginning a line": b"id,name\nC1,Ann\n\rC2,Bob\n",
     "short row": b"id,name,amount\nC1,Ann\nC2,Bob,3\n",
     "long row": b"id,name\nC1,Ann,extra\n",
     "byte-order mark": b"\xef\xbb\xbfid,name\nC1,Ann\n",
@@ -86,6 +90,17 @@ def test_files_the_arrow_reader_cannot_read_alike_go_to_the_careful_reader(case,
     assert (reading.arrow_cells(CASES[case]) is not None) is fast
 
 
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 8])
+def test_a_file_scanned_a_block_at_a_time_is_judged_as_a_whole(tmp_path, monkeypatch, block):
+    """The scan reads a file in blocks: a CR LF, a blank line or a quote across a block's end is
+    found all the same."""
+    monkeypatch.setattr(reading, "SCAN_BLOCK", block)
+    for data in CASES.values():
+        path = tmp_path / "table.csv"
+        path.write_bytes(data)
+        assert reading._layout(path).awkward is reading._layout(data).awkward, data
+
+
 def test_a_file_in_another_encoding_goes_to_the_careful_reader():
     assert reading.arrow_cells("id,name\nC1,Zoë\n".encode("cp1252"), "cp1252") is None
     assert reading.arrow_cells(b"id,name\nC1,Ann\n", "utf-8") is not None
@@ -110,6 +125,8 @@ AWKWARD = {
     "tags": ["Price ; Info", " ;invite; ", "", None, "SALE"],
     "choice": ["Email", " sms ", "", None, "PHONE"],
     "choice-lower": ["email", "sms", None],
+    "number": ["12.50", " -3 ", "", None, "0.5", "007", "1234567.89", "-0"],
+    "number-written": ["$1,234.50", "12", "(15.00)", "1.234", "12,50"],
 }
 PARSERS = {
     "id": parse.parse_text,
@@ -120,6 +137,8 @@ PARSERS = {
     "tags": parse.parse_tags,
     "choice": parse.parse_choice,
     "choice-lower": parse.parse_choice,
+    "number": parse.parse_number,
+    "number-written": parse.parse_number,
 }
 
 
@@ -231,3 +250,34 @@ def test_arrows_iso_dates_are_pandas_iso_dates(values):
     )
     pd.testing.assert_series_equal(fast, slow, check_exact=True)
     pd.testing.assert_series_equal(fast_bad, slow_bad, check_exact=True)
+
+
+SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()] + ["\ufeff", "\u200b", "\u180e"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.text(st.sampled_from([*SPACES, "a", "é", "1", "C", "-", "中"]), max_size=6), min_size=1, max_size=4))
+def test_text_with_any_whitespace_is_trimmed_the_same_either_way(values):
+    """Text beginning or ending with any character Python counts as whitespace (and a few it
+    does not): the Arrow path, which first looks at each value's first and last byte, trims what
+    pandas trims."""
+    values = [v or None for v in values]  # the readers hand blanks over as missing
+    for parser in (parse.parse_text, parse.parse_choice, parse.parse_number):
+        (fast, fast_bad), (slow, slow_bad) = (
+            parser(pd.Series(values, dtype="str")),
+            parser(pd.Series(values, dtype=object)),
+        )
+        pd.testing.assert_series_equal(fast, slow, check_exact=True)
+        pd.testing.assert_series_equal(fast_bad, slow_bad, check_exact=True)
+
+
+def test_loaded_touches_hold_the_outbound_ones_first_each_part_in_file_order():
+    """Loading moves every column of a touch with it: outbound touches first, then inbound ones,
+    each part in the file's order, so the analyses slice outbound touches instead of copying."""
+    in_file = reading.read_table(sample_dir() / "touches.csv", schema.TABLES["touches"], [])
+    loaded = _read_and_validate(sample_dir()).tables["touches"]
+    inbound = in_file["direction"].eq("inbound").fillna(False).to_numpy(bool)
+    assert 0 < inbound.sum() and inbound[: -int(inbound.sum())].any()  # the sample mixes them
+    expected = pd.concat([in_file[~inbound], in_file[inbound]]).reset_index(drop=True)
+    expected.attrs.clear()
+    pd.testing.assert_frame_equal(loaded, expected, check_exact=True)

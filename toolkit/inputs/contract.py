@@ -14,9 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from toolkit import joins
 from toolkit.errors import Problem
-from toolkit.inputs import schema
+from toolkit.inputs import parallel, schema
 
 MAX_ROWS_SHOWN = 5
 LINE_SUFFIXES = (".csv", ".txt", ".tsv")  # text files, whose rows are counted in lines
@@ -50,7 +49,9 @@ def far_future(dates: pd.Series) -> pd.Series:
     column's other dates, when such dates are few (at most :data:`FUTURE_SHARE` of the dated rows):
     a sale typed as 2099 rather than 2024."""
     days = dates.to_numpy("datetime64[D]")
-    known = np.unique(days[~np.isnat(days)])
+    dated = days[~np.isnat(days)].astype(np.int64)
+    first = dated.min() if len(dated) else 0
+    known = (np.flatnonzero(np.bincount(dated - first)) + first).astype("datetime64[D]")  # the days, in order
     flagged = np.zeros(len(dates), bool)
     if len(known) < 2:
         return pd.Series(flagged, index=dates.index)
@@ -121,17 +122,34 @@ def strictly_increasing(values: pd.Series) -> bool:
 
 def _allowed(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     """Whether each value is one of ``allowed`` (blank passes: required is checked apart)."""
-    return pd.Series(joins.isin(values, pd.Series(allowed, dtype="str")) | values.isna().to_numpy(), index=values.index)
+    return _passes_by_distinct(values, lambda distinct: pc.is_in(distinct, value_set=pa.array(allowed)))
 
 
 def _tags_allowed(values: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     """Whether every ``;``-separated tag of each value is one of ``allowed``."""
-    text = pa.array(values, from_pandas=True, type=pa.large_string())
-    tags = pc.split_pattern(text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text, ";")
-    unknown = ~pc.is_in(pc.list_flatten(tags), value_set=pa.array(allowed)).to_numpy(zero_copy_only=False)
-    bad = np.zeros(len(values), bool)
-    bad[pc.list_parent_indices(tags).to_numpy()[unknown]] = True
-    return pd.Series(~bad, index=values.index)
+
+    def known(distinct: pa.Array) -> pa.Array:
+        tags = pc.split_pattern(distinct, ";")
+        unknown = ~pc.is_in(pc.list_flatten(tags), value_set=pa.array(allowed)).to_numpy(zero_copy_only=False)
+        bad = np.zeros(len(distinct), bool)
+        bad[pc.list_parent_indices(tags).to_numpy()[unknown]] = True
+        return pa.array(~bad)
+
+    return _passes_by_distinct(values, known)
+
+
+def _passes_by_distinct(values: pd.Series, passes) -> pd.Series:
+    """``passes`` (distinct Arrow text → whether each passes) checked once for each distinct value
+    and spread back to every row; blank always passes. A column of choices or tags has a handful
+    of distinct values among millions of rows."""
+    text = pa.array(values.array, from_pandas=True, type=pa.large_string())
+    distinct = pc.drop_null(pc.unique(text))
+    ok = passes(distinct)
+    if pc.all(ok).as_py() is not False:
+        return pd.Series(np.ones(len(values), bool), index=values.index)
+    at = pc.index_in(text, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False)
+    known = np.asarray(ok.to_numpy(zero_copy_only=False), bool)
+    return pd.Series((at < 0) | known[at], index=values.index)
 
 
 def _problems_from_pandera(path, table, cases: pd.DataFrame, df, raw) -> list[Problem]:
@@ -162,23 +180,38 @@ def check_references(tables: dict[str, pd.DataFrame]) -> list[Problem]:
     Exports from one CRM are often cut at slightly different moments, so an
     unknown customer, staff member, touch or campaign is a warning, not an
     error: the row is kept, and analyses per customer simply find no match.
+    Each table's keys are unique here (loading stops at a repeated key first).
     """
+    pairs = [
+        (name, column, target)
+        for name, df in tables.items()
+        for column, target in schema.TABLES[name].references
+        if target in tables and column in df.columns
+    ]
+
+    def unknown(pair: tuple[str, str, str]) -> np.ndarray:
+        name, column, target = pair
+        return _unknown(tables[name][column], tables[target][schema.TABLES[target].key[0]])
+
     warnings = []
-    for name, df in tables.items():
-        for column, target in schema.TABLES[name].references:
-            if target not in tables or column not in df.columns:
-                continue
-            known = tables[target][schema.TABLES[target].key[0]]
-            values = df[column]
-            mask = pd.Series(values.notna().to_numpy() & ~joins.isin(values, known), index=values.index)
-            if mask.any():
-                warnings.append(
-                    problem(
-                        Path(f"{name}.csv"),
-                        column,
-                        f"IDs found in {target}.csv; these are not there (rows kept)",
-                        values,
-                        mask,
-                    )
-                )
+    for (name, column, target), mask in zip(pairs, parallel.each(unknown, pairs)):
+        if mask.any():
+            values = tables[name][column]
+            expected = f"IDs found in {target}.csv; these are not there (rows kept)"
+            warnings.append(problem(Path(f"{name}.csv"), column, expected, values, pd.Series(mask, index=values.index)))
     return warnings
+
+
+def _unknown(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Whether each value is missing from ``keys`` (unique IDs; a blank value is never missing).
+    Only the distinct values are hashed and the keys looked up among them, because a few hundred
+    thousand events name a few hundred thousand of millions of touches; the values are looked up
+    one by one only when some are not there."""
+    text, key_text = (pa.array(c.array, from_pandas=True, type=pa.large_string()) for c in (values, keys))
+    distinct = pc.drop_null(pc.unique(text))
+    found = pc.filter(key_text, pc.is_in(key_text, value_set=distinct))
+    if len(found) == len(distinct):
+        return np.zeros(len(values), bool)
+    found = found.combine_chunks() if isinstance(found, pa.ChunkedArray) else found
+    known = pc.is_in(text, value_set=found).to_numpy(zero_copy_only=False)
+    return ~known & pc.is_valid(text).to_numpy(zero_copy_only=False)

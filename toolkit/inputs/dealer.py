@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit import privacy, rules
 from toolkit.errors import DataError, Problem
-from toolkit.inputs import cache, contract, reading, schema
+from toolkit.inputs import cache, contract, parallel, parse, reading, schema
 
 
 @dataclass
@@ -178,19 +179,31 @@ def _read_and_validate(folder: Path) -> Dealer:
     settings = reading.read_settings(folder, problems)
     found, problems_with_files = reading.find_tables(folder)
     problems.extend(problems_with_files)
+
+    def read(name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+        found_problems: list[Problem] = []
+        df = reading.read_table(found[name], schema.TABLES[name], found_problems, settings)
+        pa.default_memory_pool().release_unused()  # the file's cells and what checking them took
+        return df, found_problems
+
+    # the largest file alone (its cells are the most memory a load holds), then the others two at a time
+    largest_first = sorted(found, key=lambda name: -found[name].stat().st_size)
+    read_in = {name: read(name) for name in largest_first[:1]}
+    read_in.update(zip(largest_first[1:], parallel.each(read, largest_first[1:], threads=2)))
     tables = {}
-    for name, path in found.items():
-        df = reading.read_table(path, schema.TABLES[name], problems, settings)
+    for name in found:  # in the folder's order, whichever finished first
+        df, found_problems = read_in[name]
+        problems.extend(found_problems)
         if df is not None:
             tables[name] = df
-        pa.default_memory_pool().release_unused()  # the file's cells and what checking them took
     warnings = contract.check_references(tables) if not problems else []
+    pa.default_memory_pool().release_unused()  # what hashing the IDs took
     for df in tables.values():
         df.attrs.clear()  # the files' line numbers are needed for messages only
     if problems:
         raise DataError(str(folder), problems)
     if "touches" in tables:
-        tables["touches"] = _outbound_first(tables["touches"])
+        tables["touches"] = _outbound_first(tables.pop("touches"))
     latest = _latest_date(tables)
     as_of = settings.get("as_of")
     as_of = pd.Timestamp(as_of).normalize() if as_of else latest
@@ -199,11 +212,26 @@ def _read_and_validate(folder: Path) -> Dealer:
 
 def _outbound_first(touches: pd.DataFrame) -> pd.DataFrame:
     """Touches with the outbound ones first, each part in file order, so that the analyses (which
-    read outbound touches) take a slice of millions of rows instead of copying them."""
+    read outbound touches) take a slice of millions of rows instead of copying them. ``touches``
+    is emptied as its columns are moved one at a time, so that the table is never held twice."""
     inbound = ~rules.is_outbound(touches)
     if not inbound.any() or inbound[-int(inbound.sum()) :].all():
         return touches
-    return touches.iloc[np.argsort(inbound, kind="stable")].reset_index(drop=True)
+    order = np.argsort(inbound, kind="stable")
+    parts = [pa.array(~inbound), pa.array(inbound)]
+
+    def reordered(values: pd.Series) -> pd.Series:
+        text = parse.arrow_text(values)
+        if text is None:
+            return values.take(order).reset_index(drop=True)
+        chunks = [chunk for part in parallel.each(lambda keep: pc.filter(text, keep), parts) for chunk in part.chunks]
+        return parse.text_series(pa.chunked_array(chunks, text.type), pd.RangeIndex(len(values)))
+
+    out = {}
+    for name in list(touches.columns):
+        out[name] = reordered(touches.pop(name))
+        pa.default_memory_pool().release_unused()  # the column's old memory
+    return pd.DataFrame(out)
 
 
 ACTIVITY_TABLES = ("sales", "touches", "events", "repair_orders", "appointments")

@@ -51,21 +51,60 @@ def text_series(arr: pa.ChunkedArray, index: pd.Index) -> pd.Series:
 def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``arr`` with surrounding whitespace removed; ``arr`` itself (its memory shared with the file's
     cells) when no value had any, which trimming a column of IDs usually finds."""
+    if not _maybe_spaced(arr):
+        return arr
     trimmed = pc.utf8_trim_whitespace(arr)
     return arr if pc.sum(pc.binary_length(trimmed)) == pc.sum(pc.binary_length(arr)) else trimmed
+
+
+# the bytes that may begin a whitespace character: ASCII's, and the first byte of each UTF-8 one
+# (U+0085 and U+00A0; U+1680; U+2000 to U+205F; U+3000; and U+FEFF, to be safe)
+_MAY_BEGIN_SPACE = np.zeros(256, bool)
+_MAY_BEGIN_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0xC2, 0xE1, 0xE2, 0xE3, 0xEF]] = True
+_MAY_END_SPACE = np.zeros(256, bool)  # ... and the bytes that may end one: any byte of a multi-byte character
+_MAY_END_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32, *range(0x80, 0x100)]] = True
+
+
+def _maybe_spaced(arr: pa.ChunkedArray) -> bool:
+    """Whether any value may begin or end with whitespace, judged by its first and last bytes alone:
+    a look that never misses such a value, though it may flag one that is not (a name ending in
+    "é"), which trimming then settles."""
+    for chunk in arr.chunks:
+        _, offsets, data = chunk.buffers()
+        if data is None or len(chunk) == 0:
+            continue
+        at = np.frombuffer(offsets, np.int64, len(chunk) + 1, chunk.offset * 8)
+        starts, ends = at[:-1], at[1:]
+        filled = ends > starts
+        text = np.frombuffer(data, np.uint8)
+        if _MAY_BEGIN_SPACE[text[starts[filled]]].any() or _MAY_END_SPACE[text[ends[filled] - 1]].any():
+            return True
+    return False
 
 
 def _blank_as_missing(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """``arr`` with its empty strings missing: the same text buffers under a new validity bitmap."""
     chunks = []
     for chunk in arr.chunks:
-        kept = pc.fill_null(pc.greater(pc.utf8_length(chunk), 0), False)
+        kept = pc.fill_null(pc.greater(pc.binary_length(chunk), 0), False)
         if chunk.offset:
             chunks.append(pc.if_else(kept, chunk, pa.scalar(None, chunk.type)))
             continue
         buffers = chunk.buffers()
         chunks.append(pa.Array.from_buffers(chunk.type, len(chunk), [kept.buffers()[1], *buffers[1:]], offset=0))
     return pa.chunked_array(chunks, arr.type)
+
+
+def _by_distinct(arr: pa.ChunkedArray, clean) -> pa.ChunkedArray:
+    """``clean`` (Arrow text → Arrow values) worked out once for each distinct value of ``arr``
+    and spread back to every row: a column of a few choices or tags costs a lookup per row, not
+    the string work. ``arr`` itself (its memory shared with the file's cells) when cleaning
+    changes no value."""
+    distinct = pa.chunked_array([pc.unique(arr)], arr.type)
+    cleaned = clean(distinct)
+    if cleaned.type == arr.type and cleaned.equals(distinct):
+        return arr
+    return pc.take(cleaned, pc.index_in(arr, value_set=distinct.chunk(0)))
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # a date outside these years is a typo, not a customer's history
@@ -81,7 +120,7 @@ def parse_datetime(raw: pd.Series, timezone: str | None = None) -> tuple[pd.Seri
         return _in_range(parsed, pd.Series(False, index=raw.index))
     arr = arrow_text(raw)
     if arr is not None:
-        stripped = pc.utf8_trim_whitespace(arr)
+        stripped = _trimmed(arr)
         text = text_series(stripped, raw.index)
         read = _iso_read(stripped)
     else:
@@ -105,17 +144,15 @@ def parse_datetime(raw: pd.Series, timezone: str | None = None) -> tuple[pd.Seri
 
 
 def _iso_read(text: pa.ChunkedArray) -> np.ndarray:
-    """The column read by Arrow's strict ISO 8601 parser when it reads every value and none has an
-    offset (which pandas converts); else all NaT, and pandas reads the column. Arrow reads the
-    forms pandas' ISO 8601 parser reads (2024-03-01, 2024-03-01T14:05:00, 2024-03-01 14:05) to
-    the same instants, and rejects a date that does not exist (2024-02-31) where pandas does."""
-    unread = np.full(len(text), np.datetime64("NaT"), "datetime64[ns]")
-    if pc.any(pc.match_substring_regex(text, OFFSET)).as_py():
-        return unread
+    """The column read by Arrow's strict ISO 8601 parser when it reads every value; else all NaT,
+    and pandas reads the column. Arrow reads the forms pandas' ISO 8601 parser reads (2024-03-01,
+    2024-03-01T14:05:00, 2024-03-01 14:05) to the same instants, rejects a date that does not
+    exist (2024-02-31) where pandas does, and refuses a value with an offset (which pandas
+    converts to the dealer's time zone)."""
     try:
         return pc.cast(text, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return unread
+        return np.full(len(text), np.datetime64("NaT"), "datetime64[ns]")
 
 
 SAMPLE = 50  # values tried in every form to find the column's own form first
@@ -144,7 +181,7 @@ def parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         return raw.astype("boolean"), pd.Series(False, index=raw.index)
     arr = arrow_text(raw)
     if arr is not None:
-        words = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        words = _by_distinct(arr, lambda d: pc.utf8_lower(pc.utf8_trim_whitespace(d)))
         true = pc.is_in(words, value_set=pa.array(sorted(TRUE_WORDS), pa.large_string())).to_numpy(zero_copy_only=False)
         false = pc.is_in(words, value_set=pa.array(sorted(FALSE_WORDS), pa.large_string())).to_numpy(
             zero_copy_only=False
@@ -177,9 +214,12 @@ def parse_number(raw: pd.Series, integer: bool = False, decimal: str = ".") -> t
     negatives ("(15.00)") and thousands grouped by the other mark or by spaces ("$1,234.50"). A value that only reads with the
     other mark ("12,50", "1.234,50", "1 234,50" when ``decimal`` is "."), or that could be
     either ("1.234": money has no third decimal), is bad: it is never silently rescaled."""
+    plain = _plain_numbers(raw) if decimal == "." else None
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         out = raw.astype("Float64")
         bad = pd.Series(False, index=raw.index)
+    elif plain is not None:
+        out, bad = plain, _none_bad(raw)
     else:
         text = (
             raw.astype("str")
@@ -203,6 +243,25 @@ def parse_number(raw: pd.Series, integer: bool = False, decimal: str = ".") -> t
     return out, bad.astype(bool)
 
 
+PLAIN_NUMBER = r"^-?\d+(?:\.\d{1,2})?$"  # how most exports write money: 1234.5, -15.00, 0
+
+
+def _plain_numbers(raw: pd.Series) -> pd.Series | None:
+    """The column as numbers when Arrow holds it and every value is written plainly
+    (:data:`PLAIN_NUMBER`), read by Arrow's parser, which reads them to the same floats as
+    pandas'; else None, and :func:`parse_number` reads every other form."""
+    arr = arrow_text(raw)
+    if arr is None:
+        return None
+    text = _trimmed(arr)
+    if pc.all(pc.match_substring_regex(text, PLAIN_NUMBER)).as_py() is False:
+        return None
+    numbers = pc.cast(text, pa.float64())
+    valid = pc.is_valid(numbers).to_numpy(zero_copy_only=False)
+    values = numbers.fill_null(0).to_numpy(zero_copy_only=False)
+    return pd.Series(pd.arrays.FloatingArray(values, ~valid), index=raw.index)
+
+
 def parse_text(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Text with surrounding spaces removed; an empty string is blank."""
     arr = arrow_text(raw)
@@ -221,22 +280,24 @@ def parse_tags(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``;``-separated tags, lower-cased, with spaces around each tag removed."""
     arr = arrow_text(raw)
     if arr is not None:
-        tags = pc.utf8_lower(_blank_as_missing(pc.utf8_trim_whitespace(arr)))
-        tags = pc.utf8_trim(pc.replace_substring_regex(tags, f"[{WHITESPACE}]*;[{WHITESPACE}]*", ";"), ";")
-        return text_series(_blank_as_missing(tags), raw.index), _none_bad(raw)
+        return text_series(_by_distinct(arr, _arrow_tags), raw.index), _none_bad(raw)
     text, bad = parse_text(raw)
     tags = text.str.lower().str.replace(f"[{WHITESPACE}]*;[{WHITESPACE}]*", ";", regex=True).str.strip(";")
     return tags.where(tags != ""), bad
+
+
+def _arrow_tags(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    tags = pc.utf8_lower(_blank_as_missing(pc.utf8_trim_whitespace(text)))
+    tags = pc.utf8_trim(pc.replace_substring_regex(tags, f"[{WHITESPACE}]*;[{WHITESPACE}]*", ";"), ";")
+    return _blank_as_missing(tags)
 
 
 def parse_choice(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """A value from a fixed list, compared lower-cased and trimmed."""
     arr = arrow_text(raw)
     if arr is not None:
-        text = _blank_as_missing(_trimmed(arr))
-        lowered = pc.utf8_lower(text)
-        unchanged = pc.all(pc.equal(lowered, text)).as_py() is not False  # shares the cells' memory
-        return text_series(text if unchanged else lowered, raw.index), _none_bad(raw)
+        cleaned = _by_distinct(arr, lambda d: pc.utf8_lower(_blank_as_missing(pc.utf8_trim_whitespace(d))))
+        return text_series(cleaned, raw.index), _none_bad(raw)
     text, bad = parse_text(raw)
     return text.str.lower(), bad
 

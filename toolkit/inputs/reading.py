@@ -9,12 +9,13 @@ import csv
 import io
 import tomllib
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from toolkit.errors import Problem
-from toolkit.inputs import contract, schema
+from toolkit.inputs import contract, parallel, schema
 from toolkit.inputs.parse import DECIMAL_MARKS, PARSERS, parse_choice, parse_datetime, parse_number
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -126,24 +127,75 @@ def read_raw(path: Path, problems: list[Problem], encoding: str | None = None) -
             return None
     if path.suffix.lower() == ".xlsx":
         return read_excel(path, problems)
-    data = path.read_bytes()
-    cells = arrow_cells(data, encoding)
+    cells = arrow_cells(path, encoding)
     if cells is not None:
         return checked_cells(path, cells, problems)
+    data = path.read_bytes()
     text = _decoded(path, data, problems, encoding)
     if text is None:
         return None
     return read_csv_text(path, text, problems)
 
 
-def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None = None) -> pd.DataFrame | None:
-    """A UTF-8 CSV file's cells (``data``, its bytes; split at ``delimiter``, else at the one
-    :func:`delimiter_of` finds) read by Arrow's multithreaded reader, with the header's names stripped — exactly the cells :func:`read_csv_text` reads, or None when
-    this file needs that careful reader: text in another encoding, bytes that are not UTF-8 or
-    not text, a single column, a header naming a column twice, a row of another length, a blank line (whose line
+SCAN_BLOCK = 1 << 24  # bytes of a file looked at a time, so that a file is never held whole
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What decides whether Arrow may read a file, found in one pass over its bytes."""
+
+    head: bytes  # the first block, which holds the header line
+    awkward: bool  # a NUL byte, a quote character or a carriage return not followed by a line feed
+
+
+def _blocks(source: bytes | Path):
+    """A file's bytes a block at a time, each as (bytes, how many of them are the file's): read
+    into one buffer from its path, or given whole."""
+    if not isinstance(source, Path):
+        yield bytes(source), len(source)
+        return
+    buffer = bytearray(SCAN_BLOCK)
+    with source.open("rb") as handle:
+        while read := handle.readinto(buffer):
+            yield buffer, read
+
+
+def _layout(source: bytes | Path) -> _Layout:
+    """The layout of a file given as its bytes or its path; the scan stops at the first awkward
+    byte: a NUL, a quote character, a carriage return alone, or a blank line (which Arrow skips,
+    and whose line number a problem would need)."""
+    import numpy as np
+
+    head, before = b"", 0
+    for data, end in _blocks(source):
+        block = np.frombuffer(data, np.uint8, end)
+        head = head or bytes(data[:end])
+        feeds = np.flatnonzero(block == 10)
+        starts = block[feeds[feeds < end - 1] + 1]  # the byte that begins each line
+        returns = np.flatnonzero(block == 13) if data.find(b"\r", 0, end) >= 0 else feeds[:0]
+        if (
+            (before == 13 and block[0] != 10)  # a CR LF may span two blocks
+            or (before == 10 and block[0] in (10, 13))  # and so may a blank line
+            or ((starts == 10) | (starts == 13)).any()  # a blank line; a CR beginning one is blank or alone
+            or (block[returns[returns < end - 1] + 1] != 10).any()
+            or data.find(b"\x00", 0, end) >= 0
+            or data.find(b'"', 0, end) >= 0
+        ):
+            return _Layout(head, True)
+        before = int(block[-1])
+    return _Layout(head, before == 13)  # the file ends in a carriage return
+
+
+def arrow_cells(source: bytes | Path, encoding: str | None = None, delimiter: str | None = None) -> pd.DataFrame | None:
+    """A UTF-8 CSV file's cells (``source``, its bytes or its path; split at ``delimiter``, else at
+    the one :func:`delimiter_of` finds) read by Arrow's multithreaded reader, with the header's
+    names stripped — exactly the cells :func:`read_csv_text` reads, or None when this file needs
+    that careful reader: text in another encoding, bytes that are not UTF-8 or not text, a single
+    column, a header naming a column twice, a row of another length, a blank line (whose line
     numbers a problem needs), a carriage return alone, or any quote character: fuzzing found
     quotes in odd places (inside an unquoted value, left open at the end) that the two readers
-    read differently, so a file with quotes is always read by the careful reader."""
+    read differently, so a file with quotes is always read by the careful reader. A path is read
+    a block at a time and by Arrow itself, so the file is never held whole beside its cells."""
     import codecs
 
     import pyarrow as pa
@@ -152,14 +204,16 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
 
     if encoding is not None and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
         return None
-    skip = len(BOMS[0][0]) if data.startswith(BOMS[0][0]) else 0
-    if any(data.startswith(bom, skip) for bom, _, _ in BOMS) or data.find(b"\x00") >= 0:
+    layout = _layout(source)
+    head = layout.head
+    skip = len(BOMS[0][0]) if head.startswith(BOMS[0][0]) else 0
+    if layout.awkward or any(head.startswith(bom, skip) for bom, _, _ in BOMS):
         return None
-    if data.find(b"\r") >= 0 and data.count(b"\r") != data.count(b"\r\n"):  # a carriage return alone
+    end = head.find(b"\n", skip)
+    if end < 0 and len(head) == SCAN_BLOCK:  # a header longer than a block
         return None
-    end = data.find(b"\n", skip)
     try:
-        first = data[skip : end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+        first = head[skip : end if end >= 0 else len(head)].decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         return None
     if not first.strip():  # an empty file, or blank lines before the header
@@ -167,12 +221,12 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
     delimiter = delimiter or delimiter_of(first)
     names = _fields(first, delimiter)
     stripped = [n.strip() for n in names]
-    if len(names) < 2 or len(set(stripped)) < len(stripped) or data.find(b'"') >= 0:
+    if len(names) < 2 or len(set(stripped)) < len(stripped):
         return None  # one column: a line of spaces is a blank line to pandas, a value to Arrow
     try:
         table = arrow_csv.read_csv(
-            pa.BufferReader(memoryview(data)[skip:]),
-            read_options=arrow_csv.ReadOptions(use_threads=True, block_size=1 << 24),
+            str(source) if isinstance(source, Path) else pa.BufferReader(memoryview(source)),
+            read_options=arrow_csv.ReadOptions(use_threads=True, block_size=1 << 26),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, quote_char=False),
             convert_options=arrow_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.large_string()), null_values=[""], strings_can_be_null=True
@@ -180,7 +234,7 @@ def arrow_cells(data: bytes, encoding: str | None = None, delimiter: str | None 
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         return None
-    if table.column_names != names or data.count(b"\n") + (not data.endswith(b"\n")) != table.num_rows + 1:
+    if table.column_names != names:
         return None
     spaced = [i for i, column in enumerate(table.columns) if pc.any(pc.starts_with(column, " ")).as_py()]
     for i in spaced:  # pandas skips the spaces that begin a value
@@ -374,18 +428,22 @@ def typed_table(raw: pd.DataFrame, path: Path, table: schema.Table, problems: li
         )
         return None
     raw = raw.reset_index(drop=True)
-    out = raw.copy(deep=False)  # copy-on-write: each parsed column replaces its text in out alone
-    for col in table.columns:
+
+    def parsed(col: schema.Column) -> tuple[pd.Series, pd.Series | None]:
         if col.name not in raw.columns:
-            out[col.name] = _empty_column(col, len(raw))
-            continue
+            return _empty_column(col, len(raw)), None
         source = raw[col.name]
-        if not pd.api.types.is_datetime64_any_dtype(source) and not pd.api.types.is_numeric_dtype(source):
+        if not isinstance(source.dtype, pd.StringDtype) and not (
+            pd.api.types.is_datetime64_any_dtype(source) or pd.api.types.is_numeric_dtype(source)
+        ):
             source = source.astype("str").where(source.notna())
-        parsed, bad = _parser(col, settings)(source)
-        if bad.any():
+        return _parser(col, settings)(source)
+
+    out = raw.copy(deep=False)  # copy-on-write: each parsed column replaces its text in out alone
+    for col, (column, bad) in zip(table.columns, parallel.each(parsed, table.columns)):
+        if bad is not None and bad.any():
             problems.append(contract.problem(path, col.name, expected(col.kind, settings), raw[col.name], bad))
-        out[col.name] = parsed
+        out[col.name] = column
     problems.extend(contract.check_rules(path, table, out, raw))
     problems.extend(contract.check_dates(path, table, out, raw))
     return out
