@@ -277,7 +277,7 @@ def test_loaded_touches_hold_the_outbound_ones_first_each_part_in_file_order():
     in_file = reading.read_table(sample_dir() / "touches.csv", schema.TABLES["touches"], [])
     loaded = _read_and_validate(sample_dir()).tables["touches"]
     inbound = in_file["direction"].eq("inbound").fillna(False).to_numpy(bool)
-    assert 0 < inbound.sum() and inbound[: -int(inbound.sum())].any()  # the sample mixes them
+    assert inbound.sum() > 0 and inbound[: -int(inbound.sum())].any()  # the sample mixes them
     expected = pd.concat([in_file[~inbound], in_file[inbound]]).reset_index(drop=True)
     expected.attrs.clear()
     pd.testing.assert_frame_equal(loaded, expected, check_exact=True)
