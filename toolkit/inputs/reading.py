@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import tomllib
 import warnings
 from dataclasses import dataclass
@@ -306,6 +307,9 @@ def delimiter_of(header: str) -> str:
     return max(DELIMITERS, key=lambda d: (len(_fields(header, d)), d == ","))
 
 
+_WARNINGS_TURN = threading.Lock()  # see read_csv_text
+
+
 def read_csv_text(path: Path, text: str, problems: list[Problem], delimiter: str | None = None) -> pd.DataFrame | None:
     """A CSV file's text as cells (the delimiter given, else from :func:`delimiter_of`); a column
     named twice or a header row repeated inside the file is a problem."""
@@ -320,9 +324,10 @@ def read_csv_text(path: Path, text: str, problems: list[Problem], delimiter: str
         return None
     expected = f"{_delimiter_name(delimiter)}-separated text with a header row"
     try:
-        with warnings.catch_warnings():
-            # index_col=False: pandas would otherwise take a row's extra values as an index and
-            # shift every value of the file one column over; it warns when it drops them instead
+        # index_col=False: pandas would otherwise take a row's extra values as an index and shift
+        # every value of the file one column over; it warns when it drops them instead. Python's
+        # warning filters belong to the whole process, so files read side by side take turns here.
+        with _WARNINGS_TURN, warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             df = pd.read_csv(
                 io.StringIO(text),
