@@ -141,17 +141,8 @@ def test_playbooks_rendered_side_by_side_land_where_a_relative_out_says(tmp_path
     own ``cwd`` does, which once put the index at out/out/index.html)."""
     from toolkit.resources import sample_dir
 
-    result = playbook(
-        "render",
-        "all",
-        "--data",
-        str(sample_dir()),
-        "--out",
-        "out",
-        "--jobs",
-        "2",
-        cwd=tmp_path,
-    )
+    side_by_side = ["--out", "out", "--jobs", "2"]  # a relative --out, two renders at a time
+    result = playbook("render", "all", "--data", str(sample_dir()), *side_by_side, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "index.html").is_file()
     assert not (tmp_path / "out" / "out").exists()
