@@ -146,7 +146,7 @@ class _Layout:
     """What decides whether Arrow may read a file, found in one pass over its bytes."""
 
     head: bytes  # the first block, which holds the header line
-    awkward: bool  # a NUL byte, a quote character or a carriage return not followed by a line feed
+    awkward: bool  # a NUL byte, a quote character, a carriage return not followed by a line feed, a blank line
 
 
 def _blocks(source: bytes | Path):
