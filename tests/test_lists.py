@@ -155,6 +155,39 @@ def test_a_list_name_cannot_leave_the_lists_folder():
         list_path("../index")
 
 
+def test_a_list_is_written_as_its_rows_of_plain_values_would_be():
+    """The column-at-a-time conversion gives each value exactly as converting the list a row at a
+    time did: every kind of column, missing values, sub-second and far-off dates, formula text."""
+    import numpy as np
+
+    from toolkit import files
+    from toolkit.presentation.results import list_payload, to_jsonable
+
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(["Ana", None, "=HYPERLINK(1)", ""], dtype="str"),
+            "python_text": pd.Series(["a", pd.NA, "b", "-1"], dtype="string"),
+            "count": [1, 2, 3, -4],
+            "share": [0.1 + 0.2, np.nan, 1 / 3, -0.0],
+            "small": np.array([0.5, 1e-9, np.inf, 2.0000005], np.float32),
+            "yes": [True, False, True, False],
+            "maybe": pd.array([True, None, False, None], dtype="boolean"),
+            "whole": pd.array([1, None, 3, 4], dtype="Int64"),
+            "day": pd.to_datetime(["2026-01-02", None, "2026-03-04 05:06:07", "1999-12-31"], format="ISO8601"),
+            "instant": pd.to_datetime(["2026-01-02 00:00:00.5", None, "2026-03-04", "2026-03-04"], format="ISO8601"),
+            "old": np.array(["1650-01-01", "2300-01-01", "NaT", "2026-01-01"], "datetime64[s]"),
+            "kind": pd.Categorical(["a", "b", None, "a"]),
+            "mixed": [1, "two", np.float64(3.5), None],
+        }
+    )
+    rows = to_jsonable(frame.to_dict("records"))
+    expected = files.csv_text(rows, list(frame.columns))
+    payload = list_payload(frame)
+    assert payload["csv"] == expected
+    assert payload["rows"] == 4 and payload["columns"] == list(frame.columns)
+    assert "'=HYPERLINK(1)" in expected and "2026-01-02T00:00:00.500000" in expected
+
+
 def _csv_rows(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -181,7 +214,7 @@ def test_every_list_a_report_mentions_is_written_complete_and_linked(demo):
                 mentioned += 1
                 assert f'href="lists/{action["subject"]}.csv"' in report
         executed = (folder / "executed.ipynb").read_text()
-        assert '"rows": [' not in executed  # the notebook keeps where the lists are, not a copy
+        assert '"csv": ' not in executed  # the notebook keeps where the lists are, not a copy
     assert mentioned >= 7
 
 

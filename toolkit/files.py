@@ -39,10 +39,16 @@ def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
     """``rows`` as CSV text: a column for each of ``columns`` (else for every key any row has),
     text made spreadsheet-safe, blanks for missing values."""
     columns = columns or list(dict.fromkeys(k for row in rows for k in row))
+    return columns_csv_text(columns, [[row.get(c) for row in rows] for c in columns])
+
+
+def columns_csv_text(columns: list[str], values: list[list]) -> str:
+    """A table given a column at a time (``values[i]`` holds column ``columns[i]``) as CSV text,
+    text made spreadsheet-safe, blanks for missing values."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: spreadsheet_text(v) for k, v in row.items()} for row in rows)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(zip(*([spreadsheet_text(v) for v in column] for column in values)))
     return buffer.getvalue()
 
 

@@ -221,15 +221,16 @@ def _results_from(nb: dict) -> dict | None:
 
 
 def write_lists(folder: Path, lists: dict) -> dict:
-    """Each list a playbook recorded (name → columns and rows) as ``folder/lists/<name>.csv``;
-    returns results.json's ``lists``: name → its path beside the report and how many rows it has."""
+    """Each list a playbook recorded (:func:`toolkit.presentation.results.list_payload`) as
+    ``folder/lists/<name>.csv``; returns results.json's ``lists``: name → its path beside the
+    report and how many rows it has."""
     from toolkit.presentation.results import list_path
 
     written = {}
     for name, table in lists.items():
         path = list_path(name)
-        files.write_csv(folder / path, table["rows"], table["columns"])
-        written[name] = {"path": path, "rows": len(table["rows"])}
+        files.write_text(folder / path, table["csv"])
+        written[name] = {"path": path, "rows": table["rows"]}
     return written
 
 
