@@ -390,7 +390,8 @@ def widget_latency(data: Path) -> dict:
     history = engagement.history(d["customers"], d["events"], d["touches"], d["repair_orders"])
     frame = engagement.frame_from(history, d.as_of)
     model = engagement.fit_revenue_model(frame)
-    alloc = engagement.allocation(model, d["touches"], d["events"], d["campaigns"])
+    credited = engagement.credited_events(d["touches"], d["events"], engagement.named_touches(d["events"], d["touches"]))
+    alloc = engagement.allocation(model, credited, d["campaigns"])
     changes = {
         "sold_follow_up: salesperson filter": lambda: cadence.compliance_by(
             per_sale[per_sale["salesperson_id"] == "S04"].assign(store="S04"), plan, "store"
@@ -404,8 +405,8 @@ def widget_latency(data: Path) -> dict:
         "reciprocity: channel filter": lambda: reciprocity.selection_balance(
             balance, channel="sms", campaign_id="all", staff_id="all"
         ),
-        "engagement: window slider": lambda: engagement.fit_revenue_model(
-            engagement.frame_from(history, d.as_of, 180, 90)
+        "engagement: window slider": lambda: engagement.allocation(  # what the notebook's estimates() does
+            engagement.fit_revenue_model(engagement.frame_from(history, d.as_of, 180, 90)), credited, d["campaigns"]
         ),
         "engagement: budget what-if": lambda: engagement.budget_shift(model, alloc, "mail", "email", 1000),
         "cx_alignment: department": lambda: alignment.compare_department(d["survey"], statements, "sales"),

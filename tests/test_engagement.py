@@ -194,7 +194,8 @@ def test_allocation_and_budget_shift_use_the_covariance():
         }
     )
     campaigns = pd.DataFrame({"campaign_id": ["K1", "K2"], "channel": ["email", "mail"], "cost": [11.0, 200.0]})
-    alloc = engagement.allocation(model, touches, events, campaigns).set_index("channel")
+    credited = engagement.credited_events(touches, events, engagement.named_touches(events, touches))
+    alloc = engagement.allocation(model, credited, campaigns).set_index("channel")
     # email: a click and a clinic (T3 is no campaign touch; the open is not valued) = 110, sd sqrt(4 + 2 + 100)
     assert alloc.loc["email", "associated"] == 110 and alloc.loc["email", "per_cost"] == 10
     assert alloc.loc["email", "high"] == pytest.approx(110 + 1.959964 * np.sqrt(106))
@@ -211,7 +212,7 @@ def test_allocation_and_budget_shift_use_the_covariance():
     assert not engagement.shift_is_clear(engagement.RevenueModel(coef, 1000, 130.0, 120.0, [], covariance), shift)
     unclear = engagement.RevenueModel(coef.assign(p=0.2), 1000, 100.0, 120.0, [], covariance)
     assert not engagement.shift_is_clear(unclear, shift)  # beats the baseline, but no effect survives the correction
-    overridden = engagement.allocation(model, touches, events, campaigns, {"mail": 100.0}).set_index("channel")
+    overridden = engagement.allocation(model, credited, campaigns, {"mail": 100.0}).set_index("channel")
     assert overridden.loc["mail", "per_cost"] == 1.0
 
 

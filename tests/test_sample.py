@@ -101,7 +101,8 @@ def _engagement_of(dealer):
     t = dealer.tables
     frame = engagement.model_frame(t["customers"], t["events"], t["touches"], t["repair_orders"], dealer.as_of)
     model = engagement.fit_revenue_model(frame)
-    alloc = engagement.allocation(model, t["touches"], t["events"], t["campaigns"])
+    named = engagement.named_touches(t["events"], t["touches"])
+    alloc = engagement.allocation(model, engagement.credited_events(t["touches"], t["events"], named), t["campaigns"])
     return model, {a.kind for a in story.actions(model, alloc, pd.DataFrame(columns=["channel"]), _no_lapsed())}
 
 

@@ -123,14 +123,22 @@ def engagement_by_segment(scores: pd.DataFrame, sales: pd.DataFrame, by: str = "
     return out
 
 
-def campaign_funnels(touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None) -> pd.DataFrame:
+def named_touches(events: pd.DataFrame, touches: pd.DataFrame) -> np.ndarray:
+    """For each event, the row of the touch it names (its ``touch_id``), -1 when it names none:
+    found once for the campaign funnels and the channels' credit (:func:`credited_events`)."""
+    return joins.rows_of(events["touch_id"], touches["touch_id"])
+
+
+def campaign_funnels(
+    touches: pd.DataFrame, events: pd.DataFrame, campaigns: pd.DataFrame | None, named_touch: np.ndarray
+) -> pd.DataFrame:
     """Per campaign: sent → opened → clicked → visited the website within 7 days (shares of sent),
     with the open rate's 95% interval (``opened_low``/``opened_high``).
 
-    Opens and clicks count when the event names the touch (or the campaign) and the customer."""
+    Opens and clicks count when the event names the touch (``named_touch``, from
+    :func:`named_touches`) or the campaign, and the customer."""
     campaign, campaign_ids = pd.factorize(touches["campaign_id"], sort=True)
     channel, channel_names = pd.factorize(touches["channel"], sort=True)
-    named_touch = joins.rows_of(events["touch_id"], touches["touch_id"])
     event_who, who = joins.codes(events["customer_id"], touches["customer_id"])
     event_campaign = joins.positions(events["campaign_id"], campaign_ids)
     kind = events["type"].to_numpy(object)
@@ -216,8 +224,8 @@ def history(
     customers: pd.DataFrame, events: pd.DataFrame, touches: pd.DataFrame, repair_orders: pd.DataFrame
 ) -> History:
     """The :class:`History` behind the revenue model."""
-    ro = repair_orders[rules.is_customer_pay(repair_orders)]
-    sent = touches[rules.is_outbound(touches)]
+    ro = repair_orders.loc[rules.is_customer_pay(repair_orders), ["customer_id", "opened_at", "total"]]
+    sent = touches.loc[rules.is_outbound(touches), ["customer_id", "occurred_at"]]  # not every column copied
     _, event_who, message_who, ro_who = joins.codes(
         customers["customer_id"], events["customer_id"], sent["customer_id"], ro["customer_id"]
     )
@@ -476,9 +484,10 @@ ALLOCATION_COLUMNS = [
 CREDITED = "credited_"  # allocation columns counting each event type credited to the channel
 
 
-def _credited_events(touches: pd.DataFrame, events: pd.DataFrame) -> dict[str, pd.Series]:
-    """Per channel, the events of each type that name one of its campaign touches."""
-    touch = joins.rows_of(events["touch_id"], touches["touch_id"])
+def credited_events(touches: pd.DataFrame, events: pd.DataFrame, touch: np.ndarray) -> dict[str, pd.Series]:
+    """Per channel, the events of each type that name one of its campaign touches (``touch``:
+    the row each event names, from :func:`named_touches`). It does not depend on the model's
+    windows, so the window sliders reuse it."""
     credit = touch >= 0
     credit[credit] = touches["campaign_id"].notna().to_numpy()[touch[credit]]  # campaign touches only
     channel, channels = pd.factorize(touches["channel"])
@@ -509,20 +518,19 @@ def _interval(weights: pd.Series, model: RevenueModel) -> tuple[float, float, fl
 
 def allocation(
     model: RevenueModel,
-    touches: pd.DataFrame,
-    events: pd.DataFrame,
+    by_channel: dict[str, pd.Series],
     campaigns: pd.DataFrame | None,
     cost_overrides: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Service spend associated with each channel, and per unit of its campaign cost.
 
-    Events that name a campaign touch are credited to that touch's channel and valued at their
-    type's per-event amount (opens are not valued); the interval comes from the model's
-    covariance; cost is the channel's campaign cost (``cost_overrides`` replaces a channel's
-    total). The ``credited_<type>`` columns hold the counts behind each row."""
+    Events that name a campaign touch are credited to that touch's channel (``by_channel``, from
+    :func:`credited_events`) and valued at their type's per-event amount (opens are not valued);
+    the interval comes from the model's covariance; cost is the channel's campaign cost
+    (``cost_overrides`` replaces a channel's total). The ``credited_<type>`` columns hold the
+    counts behind each row."""
     if campaigns is None or not campaigns[["cost", "channel"]].notna().all(axis=1).any():
         return pd.DataFrame(columns=ALLOCATION_COLUMNS)  # no campaign has both a cost and a channel
-    by_channel = _credited_events(touches, events)
     rows = []
     cost = campaigns.groupby("channel")["cost"].sum().astype(float)
     for channel, c in {**cost.to_dict(), **(cost_overrides or {})}.items():
