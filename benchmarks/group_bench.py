@@ -390,7 +390,9 @@ def widget_latency(data: Path) -> dict:
     history = engagement.history(d["customers"], d["events"], d["touches"], d["repair_orders"])
     frame = engagement.frame_from(history, d.as_of)
     model = engagement.fit_revenue_model(frame)
-    credited = engagement.credited_events(d["touches"], d["events"], engagement.named_touches(d["events"], d["touches"]))
+    credited = engagement.credited_events(
+        d["touches"], d["events"], engagement.named_touches(d["events"], d["touches"])
+    )
     alloc = engagement.allocation(model, credited, d["campaigns"])
     changes = {
         "sold_follow_up: salesperson filter": lambda: cadence.compliance_by(
