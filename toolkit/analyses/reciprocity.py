@@ -298,12 +298,13 @@ def streak_distribution(streaks: pd.Series, cap: int = 10) -> pd.DataFrame:
 def suppression_list(offers: pd.DataFrame, min_irrelevant: int = 2) -> pd.DataFrame:
     """Customers who received ``min_irrelevant`` or more offers for a make they do not own: which
     offers to stop sending them, and why."""
-    bad = offers.loc[offers["irrelevant"], ["customer_id", "offer_make", "campaign_id"]]
-    counts = bad.groupby(["customer_id", "offer_make"]).size()
+    who = ["customer_id", "offer_make"]
+    bad = offers.loc[offers["irrelevant"], [*who, "campaign_id"]]
+    counts = bad.groupby(who).size()
     counts = counts[counts >= min_irrelevant]
-    bad = bad.set_index(["customer_id", "offer_make"]).loc[counts.index]
-    campaigns = bad.groupby(level=[0, 1])["campaign_id"].agg(lambda s: ", ".join(sorted(set(s.dropna()))))
-    g = pd.DataFrame({"offers": counts, "campaigns": campaigns.reindex(counts.index)}).reset_index()
+    named = bad.dropna(subset=["campaign_id"]).drop_duplicates().sort_values("campaign_id", kind="stable")
+    campaigns = named.groupby(who)["campaign_id"].agg(", ".join)  # each campaign once, in order
+    g = pd.DataFrame({"offers": counts, "campaigns": campaigns.reindex(counts.index, fill_value="")}).reset_index()
     g["why"] = g["offers"].astype(str) + " offers for " + g["offer_make"] + ", and no " + g["offer_make"] + " on file"
     return g.rename(columns={"offer_make": "stop_offers_for"}).sort_values("offers", ascending=False, ignore_index=True)
 
