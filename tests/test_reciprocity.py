@@ -75,6 +75,22 @@ def test_irrelevant_offers_by_make_and_segment(hand):
     assert reciprocity.suppression_list(hand.offers, 2).empty
 
 
+def test_the_suppression_list_names_each_campaign_once_in_order():
+    offers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C1", "C1", "C1", "C2", "C2", "C3"],
+            "offer_make": ["Kia"] * 4 + ["Ford"] * 2 + ["Kia"],
+            "campaign_id": pd.Series(["K9", "K1", "K9", None, None, None, "K1"], dtype="str"),
+            "irrelevant": [True, True, True, True, True, True, True],
+        }
+    )
+    out = reciprocity.suppression_list(offers, 2).set_index("customer_id")
+    assert out.loc["C1", "campaigns"] == "K1, K9" and out.loc["C1", "offers"] == 4
+    assert out.loc["C2", "campaigns"] == "" and out.loc["C2", "stop_offers_for"] == "Ford"  # offers with no campaign
+    assert "C3" not in out.index  # one offer is not enough
+    assert out.loc["C1", "why"] == "4 offers for Kia, and no Kia on file"
+
+
 def test_engagement_within_seven_days_after_the_touch(hand):
     k = hand.kpis
     # gives: T3 (E4 is 19 days later: no), T5 (E3 7 days later: yes), T7 (nothing after: no)
