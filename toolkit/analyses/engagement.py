@@ -484,15 +484,15 @@ ALLOCATION_COLUMNS = [
 CREDITED = "credited_"  # allocation columns counting each event type credited to the channel
 
 
-def credited_events(touches: pd.DataFrame, events: pd.DataFrame, touch: np.ndarray) -> dict[str, pd.Series]:
-    """Per channel, the events of each type that name one of its campaign touches (``touch``:
+def credited_events(touches: pd.DataFrame, events: pd.DataFrame, named_touch: np.ndarray) -> dict[str, pd.Series]:
+    """Per channel, the events of each type that name one of its campaign touches (``named_touch``:
     the row each event names, from :func:`named_touches`). It does not depend on the model's
     windows, so the window sliders reuse it."""
-    credit = touch >= 0
-    credit[credit] = touches["campaign_id"].notna().to_numpy()[touch[credit]]  # campaign touches only
+    credit = named_touch >= 0
+    credit[credit] = touches["campaign_id"].notna().to_numpy()[named_touch[credit]]  # campaign touches only
     channel, channels = pd.factorize(touches["channel"])
     kind, kinds = pd.factorize(events["type"])
-    credited_channel = channel[touch[credit]]
+    credited_channel = channel[named_touch[credit]]
     types = pd.Series(kinds[kind[credit]], dtype="str")
     return {channels[c]: types[credited_channel == c].value_counts() for c in np.unique(credited_channel)}
 
