@@ -57,3 +57,13 @@ def test_rows_of_finds_the_row_each_id_names():
     touch_ids = pd.Series(["T1", "T2", "T3"], dtype="str")
     named = pd.Series(["T3", None, "T9", "T1", "T3"], dtype="str")
     assert joins.rows_of(named, touch_ids).tolist() == [2, -1, -1, 0, 2]
+
+
+def test_missing_text_is_filled_from_the_other_column_as_fillna_would():
+    values = pd.Series(["price", None, "", None], index=[7, 8, 9, 10], dtype="str", name="gives")
+    other = pd.Series(["info", "reminder", "gift", None], dtype="str")  # its own index: rows pair by position
+    filled = joins.filled(values, other)
+    assert filled.tolist()[:3] == ["price", "reminder", ""] and pd.isna(filled.iloc[3])
+    assert filled.index.tolist() == [7, 8, 9, 10] and filled.name == "gives" and filled.dtype == "str"
+    untyped = pd.Series([None, None], dtype=object)  # a column the export left empty
+    assert joins.filled(untyped, pd.Series(["ask", None], dtype="str")).tolist()[0] == "ask"

@@ -30,6 +30,14 @@ def positions(values: pd.Series | pd.Index, keys: pd.Series | pd.Index) -> np.nd
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def filled(values: pd.Series, other: pd.Series) -> pd.Series:
+    """``values`` (text) with each missing value taken from ``other`` (text of the same length),
+    on ``values``' index: what ``values.fillna(other)`` gives, with Arrow's kernel, which is
+    several times faster on a group's millions of touches."""
+    both = pc.coalesce(*(pa.array(s.astype("str").array, pa.large_string()) for s in (values, other)))
+    return pd.Series(pd.array(both, dtype="str"), index=values.index, name=values.name)
+
+
 def codes(values: pd.Series, *others: pd.Series) -> list[np.ndarray]:
     """Integer codes for ``values`` and for each of ``others`` on one scale: equal IDs get equal
     codes; a missing ID, or one of ``others`` not among ``values``, gets -1 (it can match nothing

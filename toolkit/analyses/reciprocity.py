@@ -62,8 +62,8 @@ def classified_balance(
 def touch_balance(classified: pd.DataFrame) -> pd.DataFrame:
     """Outbound touches with flags: gives, asks, ask_only, give_only, both, neither."""
     out = outbound_touches(classified).copy()
-    out["gives_any"] = out["gives"].fillna("").ne("")
-    out["asks_any"] = out["asks"].fillna("").ne("")
+    out["gives_any"] = out["gives"].notna() & out["gives"].ne("")
+    out["asks_any"] = out["asks"].notna() & out["asks"].ne("")
     out["ask_only"] = out["asks_any"] & ~out["gives_any"]
     out["give_only"] = out["gives_any"] & ~out["asks_any"]
     out["both"] = out["gives_any"] & out["asks_any"]
@@ -171,29 +171,32 @@ def trend_measure(balance: pd.DataFrame) -> trends.Measure:
     that give over touches that ask; n counts the touches that ask. The touches of one campaign in
     one month are one decision of the dealership, so the interval counts each campaign once (a
     touch without a campaign counts alone)."""
+    store, decision = _units(balance)
     return trends.measure(
         "give_ask_ratio",
         "ratio",
         balance["occurred_at"],
         balance["gives_any"],
         balance["asks_any"],
-        store=balance.get("store_id"),
-        cluster=_decision(balance),
+        store=store,
+        cluster=decision,
         what="outbound touches that ask",
     )
 
 
-def _decision(balance: pd.DataFrame) -> np.ndarray:
-    """What each touch was sent as part of, as a code: its campaign's, else one of its own."""
-    code = pd.factorize(balance["campaign_id"])[0]
-    alone = code < 0
-    code[alone] = code.max(initial=-1) + 1 + np.arange(int(alone.sum()))
-    return code
+def _units(balance: pd.DataFrame) -> tuple[pd.Series | None, np.ndarray]:
+    """What the measures count by: each touch's store (a category, so the measures code it once)
+    and what it was sent as part of, as a code: its campaign's, else one of its own."""
+    store = balance["store_id"].astype("category") if "store_id" in balance else None
+    decision = pd.factorize(balance["campaign_id"])[0]
+    alone = decision < 0
+    decision[alone] = decision.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    return store, decision
 
 
 def headline_measures(balance: pd.DataFrame, as_of: pd.Timestamp) -> list[trends.Measure]:
     """The headline KPIs of the audited touches, for :func:`toolkit.analyses.trends.by_store`."""
-    store = balance.get("store_id")
+    store, decision = _units(balance)
     return [
         trends.snapshot(
             "give_ask_ratio",
@@ -202,7 +205,7 @@ def headline_measures(balance: pd.DataFrame, as_of: pd.Timestamp) -> list[trends
             balance["gives_any"],
             balance["asks_any"],
             store=store,
-            cluster=_decision(balance),
+            cluster=decision,
             what="outbound touches that ask",
         ),
         trends.snapshot(
@@ -212,7 +215,7 @@ def headline_measures(balance: pd.DataFrame, as_of: pd.Timestamp) -> list[trends
             balance["ask_only"],
             np.ones(len(balance)),
             store=store,
-            cluster=_decision(balance),
+            cluster=decision,
             what="outbound touches",
         ),
     ]

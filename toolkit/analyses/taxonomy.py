@@ -71,7 +71,7 @@ def classify_touches(
     rule = np.full(len(out), -1)
     rule[blank] = combo
     for column, found in (("gives", gives), ("asks", asks)):
-        out[column] = out[column].fillna(pd.Series(found.array.take(rule, allow_fill=True), index=out.index))
+        out[column] = joins.filled(out[column], pd.Series(found.array.take(rule, allow_fill=True)))
     matched = (gives.notna() | asks.notna()).to_numpy()
     source = np.zeros(len(out), np.int8)  # tagged
     source[blank] = np.where(matched[combo], 1, 2)
