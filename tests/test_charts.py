@@ -1,4 +1,5 @@
-"""Charts people can read: a colour per category, years on date axes, scales where measures start."""
+"""Charts people can read: a colour per category, years on date axes, scales where measures start;
+and in a workshop app, charts that share one copy of Vega."""
 
 from __future__ import annotations
 
@@ -40,3 +41,20 @@ def test_a_score_from_1_to_5_is_drawn_from_1_and_titles_read_in_words():
     assert "domain" not in charts.bars(frame, "mean_score", "department", "Scores").to_dict()["encoding"]["x"].get(
         "scale", {}
     )
+
+
+def test_a_workshop_app_draws_with_the_module_served_beside_it_and_only_there(tmp_path, monkeypatch):
+    import altair as alt
+
+    monkeypatch.chdir(tmp_path)  # a kernel runs in its notebook's folder
+    monkeypatch.setenv("VOILA_SERVER_URL", "/")
+    assert not charts.served_module()  # no module beside the app: the chart carries Vega itself
+    (tmp_path / charts.LIVE_MODULE).write_text(charts.live_module())
+    assert charts.served_module()
+    monkeypatch.delenv("VOILA_SERVER_URL")
+    assert not charts.served_module()  # JupyterLab: not served by Voila
+    widget = charts._ServedChart(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a"))
+    assert charts.LIVE_MODULE in widget._esm and "/voila/files/" in widget._esm
+    assert len(widget._esm) < 1_000  # each chart carries an import, not Vega's 0.9 MB
+    module = (tmp_path / charts.LIVE_MODULE).read_text()
+    assert len(module) > 500_000 and "export{__default as default}" in module  # what the import draws with

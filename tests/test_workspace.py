@@ -75,3 +75,20 @@ def test_a_workshop_opens_on_a_landing_page_and_releases_idle_kernels(tmp_path):
     assert (out / "facilitator-guide.html").read_text().count("<h2") >= 3
     args = voila_args(out, 8866, open_browser=False)
     assert f"--MappingKernelManager.cull_idle_timeout={CULL_SECONDS}" in args and "--no-browser" in args
+
+
+def test_a_workshop_serves_its_charts_module_and_no_other_script_or_data(tmp_path):
+    import re
+
+    from toolkit.presentation.charts import LIVE_MODULE, live_module
+    from toolkit.running.workspace import prepare_workshop, voila_args
+
+    out = prepare_workshop(tmp_path / "ws", ["mixed"])
+    assert (out / "mixed" / LIVE_MODULE).read_text() == live_module()  # beside the apps that draw with it
+    allowed = next(a for a in voila_args(out, 8866, open_browser=False) if "file_allowlist" in a).split("=", 1)[1]
+    served = [
+        p for p in ("mixed/playbook-charts.js", "mixed/logo.png", "facilitator-guide.html") if re.fullmatch(allowed, p)
+    ]
+    assert len(served) == 3
+    refused = ["mixed/other.js", "mixed/reciprocity.ipynb", "data/mixed/customers.csv", "mixed/playbook-charts.js.bak"]
+    assert not [p for p in refused if re.fullmatch(allowed, p)]

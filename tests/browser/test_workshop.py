@@ -102,3 +102,23 @@ def test_a_closed_app_gives_its_kernel_back(workshop, browser):
     while kernels(proc) > before and time.monotonic() < deadline:
         time.sleep(0.5)
     assert kernels(proc) == before, "the closed app's kernel is still running"
+
+
+def test_an_apps_charts_share_one_copy_of_vega_served_beside_it(workshop, browser):
+    """Every chart of an app draws with the one module Voila serves (each used to carry its own
+    0.9 MB copy of Vega in the widget state), and charts drawn again after a filter still draw."""
+    url, _, _ = workshop
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    fetched = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url.endswith("/playbook-charts.js") else None)
+    drawn = "document.querySelectorAll('.vega-embed svg, .vega-embed canvas').length"
+    try:
+        open_app(page, f"{url}/voila/render/mixed/reciprocity.ipynb", ".widget-dropdown")
+        page.wait_for_function(f"{drawn} >= 5", timeout=60_000)
+        page.locator(".widget-dropdown:has(label:text-is('Channel')) select").first.select_option("sms")
+        page.locator(".jp-OutputArea-output:has-text('outbound touches for channel sms,')").first.wait_for()
+        page.wait_for_function(f"{drawn} >= 5", timeout=60_000)
+        assert fetched == [f"{url}/voila/files/mixed/playbook-charts.js"]
+        assert "JavaScript Error" not in page.inner_text("body")
+    finally:
+        page.close()

@@ -5,10 +5,18 @@ front end :func:`show` uses Altair's offline ``jupyter`` renderer; in a static
 render it emits the Vega-Lite spec under a private MIME type, which
 :mod:`toolkit.presentation.report` embeds with one shared, inline copy of Vega per page, so
 reports open offline and keep their tooltips.
+
+The offline renderer gives every chart widget its own copy of Vega (about 0.9 MB), which the
+browser receives and evaluates once per chart: an app with seven charts sent 6.5 MB of widget
+state before its first control appeared. A workshop app instead loads :data:`LIVE_MODULE`, the
+same module written once beside the apps and served by Voila (:func:`live_module`), and each
+chart widget carries only the few lines that import it.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -33,6 +41,9 @@ def show(chart: alt.TopLevelMixin) -> None:
 
     global _live_renderer_ready
     if is_interactive():
+        if served_module():
+            display(_ServedChart(chart))
+            return
         if not _live_renderer_ready:
             alt.renderers.enable("jupyter", offline=True)
             _live_renderer_ready = True
@@ -41,6 +52,44 @@ def show(chart: alt.TopLevelMixin) -> None:
     spec = chart.to_dict()
     title = spec.get("title", "chart")
     display({CHART_MIME: spec, "text/plain": f"[chart: {title}]"}, raw=True)
+
+
+LIVE_MODULE = "playbook-charts.js"  # beside a workshop's apps; Voila serves it (workspace.voila_args)
+
+# What each chart widget of a workshop app carries: the page's own folder under Voila's file
+# handler, where LIVE_MODULE is, imported once however many charts the page draws.
+_IMPORT_SERVED = f"""
+const folder = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
+const drawing = import(location.origin + folder.replace("/voila/render/", "/voila/files/") + "{LIVE_MODULE}");
+export default {{ async render(context) {{ return (await drawing).default.render(context); }} }};
+"""
+
+
+class _ServedChart(alt.JupyterChart):
+    """Altair's chart widget, drawing with the module Voila serves beside the app."""
+
+    _esm = _IMPORT_SERVED
+
+
+def served_module() -> bool:
+    """Whether this kernel runs an app that Voila serves with :data:`LIVE_MODULE` beside it
+    (Voila names its server to every kernel it starts, kept ready or not)."""
+    return "VOILA_SERVER_URL" in os.environ and Path(LIVE_MODULE).is_file()
+
+
+def live_module() -> str:
+    """Altair's chart widget module with Vega bundled in, as its offline mode builds it (by
+    vl-convert), cached on disk: the text of :data:`LIVE_MODULE`."""
+    import vl_convert
+
+    from toolkit import files
+    from toolkit.resources import cache_root
+
+    path = cache_root() / f"live-charts-{alt.__version__}-{vl_convert.__version__}.js"  # type: ignore[attr-defined]
+    if not path.is_file():
+        alt.JupyterChart.enable_offline(True)
+        files.write_text(path, alt.JupyterChart._esm)
+    return path.read_text(encoding="utf-8")
 
 
 def _base(df: pd.DataFrame, title: str) -> alt.Chart:

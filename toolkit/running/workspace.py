@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -78,6 +79,7 @@ def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000
     otherwise), ``<persona>/`` playbooks reading that data, and ``facilitator-guide.md``. The
     apps show pseudonyms for personal data, as a report that leaves the dealership does: a room
     sees the screen, and practising on real exports should not show real customers."""
+    from toolkit.presentation.charts import LIVE_MODULE, live_module
     from toolkit.sample import PERSONAS, write_sample
 
     unknown = [p for p in personas if p not in PERSONAS]
@@ -92,6 +94,7 @@ def prepare_workshop(out: str | Path, personas: list[str], customers: int = 2000
             else:
                 write_sample(data, customers=customers, persona=persona, seed=seed)
         prepare_playbooks(out / persona, data, mask_personal=True)
+        files.write_text(out / persona / LIVE_MODULE, live_module())  # the apps' charts draw with it
     guide = shipped("docs", "workshop.md")
     if guide.is_file():
         shutil.copyfile(guide, out / "facilitator-guide.md")
@@ -168,7 +171,10 @@ REFILL_SECONDS = 5  # running an app ahead of time takes both cores of a laptop 
 def voila_args(root: Path, port: int, open_browser: bool, ready: int = 1) -> list[str]:
     """The Voila command line serving a workshop folder as apps (code hidden, widgets live), with
     ``ready`` kernels per app run ahead of time (Voila's preheated kernels) so that an app opens at
-    once; each is taken by the next page that opens the app and replaced in the background."""
+    once; each is taken by the next page that opens the app and replaced in the background.
+    Voila serves the apps' files of a few kinds only: pictures, pages and the charts' module."""
+    from toolkit.presentation.charts import LIVE_MODULE
+
     args = [
         str(Path(sys.executable).with_name("voila")),
         str(root),
@@ -181,7 +187,7 @@ def voila_args(root: Path, port: int, open_browser: bool, ready: int = 1) -> lis
         "--Voila.tornado_settings=disable_check_xsrf=True",
         f"--MappingKernelManager.cull_idle_timeout={CULL_SECONDS}",
         "--MappingKernelManager.cull_interval=60",
-        r"--VoilaConfiguration.file_allowlist=.*\.(png|jpg|gif|svg|html)",
+        rf"--VoilaConfiguration.file_allowlist=.*\.(png|jpg|gif|svg|html)|(.*/)?{re.escape(LIVE_MODULE)}",
         "--VoilaKernelManager.kernel_manager_class=toolkit.running.app_kernels.ForkedServerKernelManager",
     ]
     if ready > 0:
