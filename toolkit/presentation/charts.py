@@ -35,7 +35,7 @@ DATE_AXIS = alt.Axis(format="%b %Y", labelOverlap=True)  # every date label carr
 _live_renderer_ready = False
 
 
-def show(chart: alt.TopLevelMixin) -> None:
+def show(chart: alt.TopLevelSpec) -> None:
     """Display a chart: live in JupyterLab/Voila, as an embeddable spec in a static render."""
     from IPython.display import display
 
