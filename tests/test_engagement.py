@@ -250,3 +250,29 @@ def test_a_group_is_checked_out_of_sample_on_a_random_draw_of_its_customers(monk
     assert (drawn.deviance_holdout, drawn.deviance_baseline) == (again.deviance_holdout, again.deviance_baseline)
     assert drawn.beats_baseline  # the planted effect still shows on the draw
     assert drawn.coefficients.equals(model.coefficients)  # estimates still use every customer
+
+
+def test_newton_fits_reach_the_irls_estimates_and_irls_takes_over_where_newton_fails(monkeypatch):
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    frame = store(n=3000, seed=4, lift={"clinic": 1.5, "web_visit": 1.1})
+    newton = engagement.fit_revenue_model(frame)
+    monkeypatch.setattr(engagement, "FIT_METHODS", ("irls",))
+    irls = engagement.fit_revenue_model(frame)
+    columns = ["estimate", "lower", "upper", "p"]
+    assert np.allclose(newton.coefficients[columns], irls.coefficients[columns], rtol=1e-8, equal_nan=True)
+    assert np.isclose(newton.deviance_holdout, irls.deviance_holdout, rtol=1e-10)
+    monkeypatch.undo()
+    fit, methods = GLM.fit, []
+
+    def newton_fails(self, *args, method="irls", **kwargs):
+        methods.append(method)
+        if method == "newton":
+            raise ConvergenceWarning("no convergence")
+        return fit(self, *args, method=method, **kwargs)
+
+    monkeypatch.setattr(GLM, "fit", newton_fails)
+    fallen_back = engagement.fit_revenue_model(frame)
+    assert methods[:2] == ["newton", "irls"]
+    assert np.allclose(fallen_back.coefficients[columns], irls.coefficients[columns], equal_nan=True)
