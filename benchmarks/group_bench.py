@@ -373,6 +373,18 @@ def toolkit_kpis(data: Path) -> dict:
     return out
 
 
+def channel_view(balance, as_of):
+    """What the reciprocity notebook's filter view computes for one channel."""
+    from toolkit.analyses import reciprocity
+
+    picked = reciprocity.selected(balance, channel="sms", campaign_id="all", staff_id="all")
+    return (
+        reciprocity.selection_balance(picked),
+        reciprocity.kind_by_month(picked, as_of),
+        reciprocity.response_by_kind(picked),
+    )
+
+
 def widget_latency(data: Path) -> dict:
     """Seconds for the computation behind one widget change in each playbook."""
     from toolkit.analyses import alignment, cadence, duplicates, engagement, knowledge, reciprocity
@@ -404,9 +416,7 @@ def widget_latency(data: Path) -> dict:
         "customer_knowledge: salesperson filter": lambda: knowledge.kpis(
             records[records["salesperson_id"] == "S04"], clusters
         ),
-        "reciprocity: channel filter": lambda: reciprocity.selection_balance(
-            balance, channel="sms", campaign_id="all", staff_id="all"
-        ),
+        "reciprocity: channel filter": lambda: channel_view(balance, d.as_of),  # what the notebook's view computes
         "engagement: window slider": lambda: engagement.allocation(  # what the notebook's estimates() does
             engagement.fit_revenue_model(engagement.frame_from(history, d.as_of, 180, 90)), credited, d["campaigns"]
         ),

@@ -122,8 +122,9 @@ def test_sample_kpis_match_a_hand_check():
 
 def test_balance_of_a_selection_and_per_customer(hand):
     picked = reciprocity.selected(hand.balance, channel="email", staff_id="all")
-    assert sorted(picked["touch_id"]) == ["T1", "T2", "T3", "T4", "T7"]
-    email = reciprocity.selection_balance(hand.balance, channel="email", staff_id="all").iloc[0]
+    assert sorted(hand.balance.loc[picked.index, "touch_id"]) == ["T1", "T2", "T3", "T4", "T7"]
+    assert list(picked.columns) == reciprocity.SELECTION_COLUMNS  # what the views read, no more
+    email = reciprocity.selection_balance(picked).iloc[0]
     # T1, T2, T3, T4, T7: gives T3, T7; asks T1, T2, T4 (all ask-only); responses after T1 and T2
     assert (email["touches"], email["gives"], email["asks"]) == (5, 2, 3)
     assert email["ask_only_share"] == pytest.approx(3 / 5) and email["response_rate"] == pytest.approx(2 / 5)

@@ -91,7 +91,9 @@ def test_reciprocity_section_sentences_count_their_tables(sample):
     assert f"A further {unknown:,} offers ({result.kpis['unknown_ownership_offer_share']:.0%} of all" in offers
     suppress = reciprocity.suppression_list(result.offers)
     assert f"{suppress['customer_id'].nunique():,} customers" in reciprocity_story.describe_suppression(suppress)
-    view = reciprocity.selection_balance(result.balance, channel="sms", campaign_id="all", staff_id="all")
+    view = reciprocity.selection_balance(
+        reciprocity.selected(result.balance, channel="sms", campaign_id="all", staff_id="all")
+    )
     picked = reciprocity_story.describe_selection(view, "sms", "all", "all")
     assert picked.startswith(f"{int(view['touches'].sum()):,} outbound touches for channel sms")
 
