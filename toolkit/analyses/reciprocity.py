@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from toolkit import joins, rules
 from toolkit.analyses import trends
@@ -310,11 +312,23 @@ def suppression_list(offers: pd.DataFrame, min_irrelevant: int = 2) -> pd.DataFr
     bad = offers.loc[offers["irrelevant"], [*who, "campaign_id"]]
     counts = bad.groupby(who).size()
     counts = counts[counts >= min_irrelevant]
-    named = bad.dropna(subset=["campaign_id"]).drop_duplicates().sort_values("campaign_id", kind="stable")
-    campaigns = named.groupby(who)["campaign_id"].agg(", ".join)  # each campaign once, in order
-    g = pd.DataFrame({"offers": counts, "campaigns": campaigns.reindex(counts.index, fill_value="")}).reset_index()
+    g = pd.DataFrame({"offers": counts, "campaigns": _campaigns_named(bad, counts.index)}).reset_index()
     g["why"] = g["offers"].astype(str) + " offers for " + g["offer_make"] + ", and no " + g["offer_make"] + " on file"
     return g.rename(columns={"offer_make": "stop_offers_for"}).sort_values("offers", ascending=False, ignore_index=True)
+
+
+def _campaigns_named(offers: pd.DataFrame, pairs: pd.MultiIndex) -> pd.Series:
+    """For each (customer_id, offer_make) of ``pairs``: the campaigns its ``offers`` came in, each
+    once, in order, joined by ", " (blank when none named one); joined by Arrow, not per pair."""
+    who = list(pairs.names)
+    named = offers.dropna(subset=["campaign_id"]).drop_duplicates()
+    named = named[named.set_index(who).index.isin(pairs)].sort_values([*who, "campaign_id"], ignore_index=True)
+    first = named[who].ne(named[who].shift()).any(axis=1).to_numpy()  # a pair's first campaign
+    offsets = pa.array(np.r_[np.flatnonzero(first), len(named)], pa.int32())
+    campaigns = pa.array(named["campaign_id"].array, pa.large_string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, campaigns), pa.scalar(", ", pa.large_string()))
+    found = pd.Series(pd.array(joined, dtype="str"), index=pd.MultiIndex.from_frame(named.loc[first, who]))
+    return found.reindex(pairs, fill_value="")
 
 
 def response_by_kind(balance: pd.DataFrame) -> pd.DataFrame:
