@@ -34,7 +34,8 @@ def filled(values: pd.Series, other: pd.Series) -> pd.Series:
     """``values`` (text) with each missing value taken from ``other`` (text of the same length),
     on ``values``' index: what ``values.fillna(other)`` gives, with Arrow's kernel, which is
     several times faster on a group's millions of touches."""
-    both = pc.coalesce(*(pa.array(s.astype("str").array, pa.large_string()) for s in (values, other)))
+    text, fill = (pa.array(s.astype("str").array) for s in (values, other))
+    both = pc.coalesce(text, fill.cast(text.type))  # Arrow's string or large_string, as loaded
     return pd.Series(pd.array(both, dtype="str"), index=values.index, name=values.name)
 
 

@@ -187,9 +187,9 @@ def trend_measure(balance: pd.DataFrame) -> trends.Measure:
 
 
 def _units(balance: pd.DataFrame) -> tuple[pd.Series | None, np.ndarray]:
-    """What the measures count by: each touch's store (a category, so the measures code it once)
-    and what it was sent as part of, as a code: its campaign's, else one of its own."""
-    store = balance["store_id"].astype("category") if "store_id" in balance else None
+    """What the measures count by: each touch's store, and what it was sent as part of, as a
+    code: its campaign's, else one of its own."""
+    store = balance.get("store_id")
     decision = pd.factorize(balance["campaign_id"])[0]
     alone = decision < 0
     decision[alone] = decision.max(initial=-1) + 1 + np.arange(int(alone.sum()))
