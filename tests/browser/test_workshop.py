@@ -122,3 +122,23 @@ def test_an_apps_charts_share_one_copy_of_vega_served_beside_it(workshop, browse
         assert "JavaScript Error" not in page.inner_text("body")
     finally:
         page.close()
+
+
+def test_a_server_that_withholds_the_charts_module_gets_a_sentence_not_blank_charts(tmp_path, browser):
+    """Served some other way (plain Voila, which sends no scripts from the folder), an app's charts
+    each say what is wrong instead of leaving empty space."""
+    from toolkit.presentation.charts import NOT_SERVED
+
+    folder = prepare_workshop(tmp_path / "workshop", ["mixed"])
+    port = free_port()
+    args = [a for a in voila_args(folder, port, open_browser=False, ready=0) if "file_allowlist" not in a]
+    proc = _serve(args, f"http://127.0.0.1:{port}/voila/tree", folder / "voila.log")
+    page = browser.new_page()
+    try:
+        open_app(page, f"http://127.0.0.1:{port}/voila/render/mixed/reciprocity.ipynb", ".widget-dropdown")
+        page.locator(f"text={NOT_SERVED}").first.wait_for(timeout=60_000)
+        assert page.locator(f"text={NOT_SERVED}").count() >= 5
+    finally:
+        page.close()
+        proc.terminate()
+        proc.wait(30)

@@ -56,12 +56,25 @@ def show(chart: alt.TopLevelSpec) -> None:
 
 LIVE_MODULE = "playbook-charts.js"  # beside a workshop's apps; Voila serves it (workspace.voila_args)
 
+NOT_SERVED = (
+    f"This chart cannot be drawn: the server did not send {LIVE_MODULE}. "
+    "Serve the workshop folder with `playbook workshop`."
+)
+
 # What each chart widget of a workshop app carries: the page's own folder under Voila's file
-# handler, where LIVE_MODULE is, imported once however many charts the page draws.
+# handler, where LIVE_MODULE is, imported once however many charts the page draws; a server
+# that refuses it gets NOT_SERVED in place of the chart, not an empty space.
 _IMPORT_SERVED = f"""
 const folder = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
 const drawing = import(location.origin + folder.replace("/voila/render/", "/voila/files/") + "{LIVE_MODULE}");
-export default {{ async render(context) {{ return (await drawing).default.render(context); }} }};
+drawing.catch(() => {{}});  // each chart says so itself
+export default {{
+  async render(context) {{
+    let module;
+    try {{ module = await drawing; }} catch (error) {{ context.el.textContent = {NOT_SERVED!r}; return; }}
+    return module.default.render(context);
+  }}
+}};
 """
 
 
