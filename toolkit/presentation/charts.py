@@ -62,14 +62,17 @@ NOT_SERVED = (
 )
 
 # What each chart widget of a workshop app carries: the page's own folder under Voila's file
-# handler, where LIVE_MODULE is, imported once however many charts the page draws; a server
-# that refuses it gets NOT_SERVED in place of the chart, not an empty space.
+# handler, where LIVE_MODULE is, imported once however many charts the page draws, and only once
+# the browser is idle, so the page's text and controls draw before Vega is evaluated; a server
+# that refuses the module gets NOT_SERVED in place of the chart, not an empty space.
 _IMPORT_SERVED = f"""
 const folder = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
-const drawing = import(location.origin + folder.replace("/voila/render/", "/voila/files/") + "{LIVE_MODULE}");
-drawing.catch(() => {{}});  // each chart says so itself
+const url = location.origin + folder.replace("/voila/render/", "/voila/files/") + "{LIVE_MODULE}";
+const idle = () => new Promise((resolve) => (window.requestIdleCallback ?? setTimeout)(resolve, {{ timeout: 500 }}));
+let drawing;
 export default {{
   async render(context) {{
+    drawing ??= idle().then(() => import(url));
     let module;
     try {{ module = await drawing; }} catch (error) {{ context.el.textContent = {NOT_SERVED!r}; return; }}
     return module.default.render(context);
