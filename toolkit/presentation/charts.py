@@ -68,7 +68,8 @@ NOT_SERVED = (
 _IMPORT_SERVED = f"""
 const folder = location.pathname.slice(0, location.pathname.lastIndexOf("/") + 1);
 const url = location.origin + folder.replace("/voila/render/", "/voila/files/") + "{LIVE_MODULE}";
-const idle = () => new Promise((resolve) => (window.requestIdleCallback ?? setTimeout)(resolve, {{ timeout: 500 }}));
+const idle = () => new Promise((resolve) =>
+  window.requestIdleCallback ? requestIdleCallback(resolve, {{ timeout: 500 }}) : setTimeout(resolve, 0));
 let drawing;
 export default {{
   async render(context) {{
